@@ -1,0 +1,402 @@
+package parse
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/dotenv"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/tree"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/sirupsen/logrus"
+	"go.yaml.in/yaml/v4"
+)
+
+// compose-go logs warnings through the global logrus logger. Raw library
+// lines must never reach modalc's users: everything compose-go warns about
+// is either re-derived by modalc as a positioned diagnostic or irrelevant.
+var silenceLogrus = sync.OnceFunc(func() { logrus.SetOutput(io.Discard) })
+
+// supported is the set of attribute paths that compose-go must not report:
+// modalc lowers them (or checks them itself). It is set by package validate,
+// which owns the classification, through SetSupported.
+var supported []tree.Path
+
+// SetSupported declares the compose attribute paths modalc translates.
+// Every other attribute of a loaded file is reported in
+// Source.Unsupported (fail-closed: an attribute the compose specification
+// gains later is reported until modalc declares it). Call it before Load,
+// once; package validate does so in its init.
+func SetSupported(paths []tree.Path) { supported = paths }
+
+func loadCompose(ctx context.Context, src *Source, abs string, c *config) error {
+	silenceLogrus()
+	data, err := src.read(abs, src.Path)
+	if err != nil {
+		return err
+	}
+	if isBlank(data) {
+		return &Error{Kind: ErrEmpty, Span: Span{File: src.Path, Start: Pos{1, 1}, End: Pos{1, 2}},
+			Msg: "the compose file is empty", Hint: "add a services: mapping with one service"}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return yamlError(src.Path, err)
+	}
+	src.Index = NewIndex(src.Path, &root)
+	top, _ := src.Index.Lookup("")
+	if top.Node == nil || top.Node.Kind != yaml.MappingNode {
+		return &Error{Kind: ErrStructure, Span: top.Value, Msg: "the top level of a compose file must be a mapping",
+			Hint: "start the file with services:"}
+	}
+	if _, ok := src.Index.Lookup("services"); !ok {
+		return &Error{Kind: ErrStructure, Span: Span{File: src.Path, Start: Pos{1, 1}, End: Pos{1, 2}},
+			Msg: "the compose file has no services", Hint: "add a services: mapping with one service"}
+	}
+
+	var unsupported []loader.UnsupportedAttribute
+	var lookupMu sync.Mutex
+	looked := map[string]bool{}
+	var dotenvVars map[string]string
+	lookup := func(name string) (string, bool) {
+		if v, ok := c.env[name]; ok {
+			return v, true
+		}
+		if v, ok := dotenvVars[name]; ok {
+			return v, true
+		}
+		lookupMu.Lock()
+		looked[name] = true
+		lookupMu.Unlock()
+		// Keep the reference as written, so the plan shows where the
+		// value would come from instead of an empty string.
+		return "${" + name + "}", true
+	}
+	opts, err := cli.NewProjectOptions([]string{abs},
+		cli.WithWorkingDirectory(src.Dir),
+		cli.WithName("modalc"),
+		cli.WithEnvFiles(),
+		cli.WithDotEnv,
+		cli.WithConsistency(false),
+		cli.WithoutEnvironmentResolution,
+		cli.WithLoadOptions(
+			func(o *loader.Options) {
+				if o.Interpolate != nil {
+					o.Interpolate.LookupValue = lookup
+				}
+			},
+			loader.WithSupportedAttributes(supported, func(u []loader.UnsupportedAttribute) { unsupported = u }),
+		),
+	)
+	if err != nil {
+		return src.composeError(err, filepath.Join(src.Dir, ".env"))
+	}
+	dotenvVars = map[string]string(opts.Environment)
+	src.Dotenv = dotenvVars
+	for _, f := range opts.EnvFiles {
+		if b, err := os.ReadFile(f); err == nil {
+			src.Files[src.display(f)] = b
+		}
+	}
+	src.Vars = scanVars(src.Index, dotenvVars)
+
+	project, err := opts.LoadProject(ctx)
+	if err != nil {
+		return src.composeError(err, abs)
+	}
+	src.Project = project
+	src.Unsupported = unsupported
+	src.EnvFiles = map[string][]EnvFile{}
+	src.Builds = map[string]*Build{}
+	for _, name := range sortedServiceNames(project) {
+		svc := project.Services[name]
+		files, err := src.readEnvFiles(name, svc.EnvFiles, lookup)
+		if err != nil {
+			return err
+		}
+		src.EnvFiles[name] = files
+		if svc.Build != nil {
+			b := src.resolveBuild(svc.Build)
+			if !b.ContextRemote && !b.DockerfileMissing && !b.DockerfileIsDir {
+				data, err := src.read(b.Dockerfile, b.DockerfilePath)
+				if err != nil {
+					return err
+				}
+				if b.File, err = ParseDockerfile(b.DockerfilePath, data); err != nil {
+					return err
+				}
+			}
+			src.Builds[name] = b
+		}
+	}
+	if len(project.Services) == 1 {
+		for _, b := range src.Builds {
+			src.Build = b
+		}
+	}
+	return nil
+}
+
+func sortedServiceNames(p *types.Project) []string {
+	names := make([]string, 0, len(p.Services))
+	for n := range p.Services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (s *Source) readEnvFiles(service string, files []types.EnvFile, lookup func(string) (string, bool)) ([]EnvFile, error) {
+	var out []EnvFile
+	for i, f := range files {
+		path := fmt.Sprintf("services.%s.env_file", service)
+		e, _ := s.Index.Find(fmt.Sprintf("%s.%d", path, i))
+		if single, ok := s.Index.Lookup(path); ok && single.Node.Kind == yaml.ScalarNode {
+			e = single
+		}
+		ef := EnvFile{Path: s.display(f.Path), Span: e.Value, Required: bool(f.Required), Values: map[string]string{}}
+		data, err := os.ReadFile(f.Path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && !ef.Required {
+				ef.Missing = true
+				out = append(out, ef)
+				continue
+			}
+			msg := fmt.Sprintf("env_file %s cannot be read", ef.Path)
+			if errors.Is(err, fs.ErrNotExist) {
+				msg = fmt.Sprintf("env_file %s does not exist", ef.Path)
+			}
+			return nil, &Error{Kind: ErrEnvFile, Span: e.Value, Path: path, Msg: msg,
+				Hint: "create the file, or mark it optional with required: false"}
+		}
+		s.Files[ef.Path] = data
+		if e := checkText(ef.Path, data); e != nil {
+			return nil, e
+		}
+		vars := map[string]string{}
+		if err := dotenv.ParseWithFormat(bytes.NewReader(data), f.Path, vars, lookup, f.Format); err != nil {
+			// The parser's message may quote a line, and a line holds a
+			// value: say only where.
+			return nil, &Error{Kind: ErrEnvFile, Span: Span{File: ef.Path}, Path: path,
+				Msg: fmt.Sprintf("env_file %s is not a valid env file", ef.Path), Hint: "write one KEY=value per line"}
+		}
+		ef.Values = vars
+		ef.Keys = envFileKeys(data, vars)
+		out = append(out, ef)
+	}
+	return out, nil
+}
+
+// envFileKeys returns the keys of vars in the order the file sets them.
+func envFileKeys(data []byte, vars map[string]string) []string {
+	keys := make([]string, 0, len(vars))
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
+		k, _, _ := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if _, ok := vars[k]; ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for k := range vars {
+		if !seen[k] {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func isRemoteContext(ctx string) bool {
+	return strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "git@") || strings.HasPrefix(ctx, "github.com/")
+}
+
+func (s *Source) resolveBuild(b *types.BuildConfig) *Build {
+	ctxDir := b.Context
+	if ctxDir == "" {
+		ctxDir = "."
+	}
+	out := &Build{}
+	if isRemoteContext(ctxDir) {
+		out.ContextRemote = true
+		out.Context = ctxDir
+		out.ContextPath = ctxDir
+		out.ContextRel = ctxDir
+		return out
+	}
+	if !filepath.IsAbs(ctxDir) {
+		ctxDir = filepath.Join(s.Dir, ctxDir)
+	}
+	df := b.Dockerfile
+	if df == "" {
+		df = "Dockerfile"
+	}
+	if !filepath.IsAbs(df) {
+		df = filepath.Join(ctxDir, df)
+	}
+	out.Context, out.Dockerfile = ctxDir, df
+	out.ContextPath, out.DockerfilePath = s.display(ctxDir), s.display(df)
+	out.ContextRel, out.DockerfileRel = s.Rel(ctxDir), s.Rel(df)
+	if fi, err := os.Stat(ctxDir); err != nil {
+		out.ContextMissing = true
+	} else if !fi.IsDir() {
+		out.ContextNotDir = true
+	}
+	if fi, err := os.Stat(df); err != nil {
+		out.DockerfileMissing = true
+	} else if fi.IsDir() {
+		out.DockerfileIsDir = true
+	}
+	return out
+}
+
+// varPattern matches what compose interpolates: $$, ${...} and $NAME.
+var varPattern = regexp.MustCompile(`\$\$|\$\{[^}]*\}?|\$[A-Za-z_][A-Za-z0-9_]*`)
+
+// scanVars finds every interpolation in the compose file's scalars (keys
+// included: compose interpolates values only, but a key with a $ is worth
+// no less a look), in file order.
+func scanVars(ix *Index, dotenvVars map[string]string) []VarRef {
+	var refs []VarRef
+	ix.Paths(func(path string, e Entry) {
+		n := e.Node
+		if n == nil || n.Kind != yaml.ScalarNode || !strings.Contains(n.Value, "$") {
+			return
+		}
+		for _, m := range varPattern.FindAllStringIndex(n.Value, -1) {
+			text := n.Value[m[0]:m[1]]
+			r := VarRef{Text: text, Path: path, Span: e.Value}
+			if text == "$$" {
+				r.Escaped = true
+			} else {
+				r.Name = varName(text)
+				_, r.Dotenv = dotenvVars[r.Name]
+			}
+			refs = append(refs, r)
+		}
+	})
+	sort.Slice(refs, func(i, j int) bool {
+		a, b := refs[i].Span.Start, refs[j].Span.Start
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return refs[i].Text < refs[j].Text
+	})
+	return refs
+}
+
+func varName(text string) string {
+	t := strings.TrimPrefix(text, "$")
+	t = strings.TrimPrefix(t, "{")
+	t = strings.TrimSuffix(t, "}")
+	if i := strings.IndexAny(t, ":-?+"); i >= 0 {
+		t = t[:i]
+	}
+	return t
+}
+
+// yamlError turns a YAML parser error into an *Error with its position.
+func yamlError(file string, err error) error {
+	var le *yaml.LoadError
+	if errors.As(err, &le) {
+		p := Pos{le.Mark.Line, le.Mark.Column}
+		if p.Line == 0 {
+			p = Pos{1, 1}
+		}
+		msg := le.Message
+		if strings.Contains(msg, "excessive aliasing") {
+			msg = "excessive aliasing: the file expands to too much data"
+		}
+		return &Error{Kind: ErrSyntax, Span: Span{File: file, Start: p, End: Pos{p.Line, p.Column + 1}},
+			Msg: "invalid YAML: " + msg}
+	}
+	var les *yaml.LoadErrors
+	if errors.As(err, &les) && len(les.Errors) > 0 {
+		return yamlError(file, les.Errors[0])
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	return &Error{Kind: ErrSyntax, Span: Span{File: file, Start: Pos{1, 1}, End: Pos{1, 2}}, Msg: "invalid YAML: " + msg}
+}
+
+// attrPath finds the first compose attribute path in a compose-go message.
+var attrPath = regexp.MustCompile(`\b((?:services|networks|volumes|secrets|configs|include|models)(?:\.[^\s:,'"]+)*)`)
+
+// composeError turns an error from compose-go into an *Error positioned
+// through the index, in modalc's words. compose-go's errors carry no
+// position, only (sometimes) an attribute path.
+func (s *Source) composeError(err error, file string) error {
+	var pe *fs.PathError
+	msg := err.Error()
+	if errors.As(err, &pe) && !strings.Contains(msg, "validating") {
+		if errors.Is(err, fs.ErrNotExist) {
+			return &Error{Kind: ErrStructure, Span: Span{File: s.Path, Start: Pos{1, 1}, End: Pos{1, 2}},
+				Msg: fmt.Sprintf("a file it refers to does not exist: %s", s.display(pe.Path))}
+		}
+	}
+	// Make absolute paths relative, as every other message is.
+	msg = strings.ReplaceAll(msg, s.Dir+string(filepath.Separator), "")
+	msg = strings.ReplaceAll(msg, s.Dir, ".")
+	for _, p := range []string{"validating " + filepath.Base(file) + ": ", "validating " + s.Path + ": "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	msg = strings.TrimPrefix(msg, "error while interpolating ")
+	kind := ErrStructure
+	if strings.Contains(err.Error(), "interpolat") || strings.Contains(msg, "required variable") {
+		kind = ErrInterpolation
+	}
+	span := Span{File: s.Path, Start: Pos{1, 1}, End: Pos{1, 2}}
+	path := ""
+	if m := attrPath.FindStringSubmatch(msg); m != nil {
+		path = m[1]
+		if e, ok := s.Index.Find(path); ok {
+			span = e.Span()
+			if kind == ErrInterpolation {
+				span = e.Value
+			}
+		}
+	}
+	hint := ""
+	if strings.Contains(msg, "${") || strings.Contains(msg, "failed to cast") {
+		kind = ErrInterpolation
+		if e, ok := s.Index.Lookup(path); ok && e.Node != nil {
+			if names := refNames(e.Node.Value); len(names) > 0 {
+				msg = fmt.Sprintf("%s: %s needs a value, and neither .env nor the file sets %s; a plan does not read the caller's environment",
+					lastSegment(path), e.Node.Value, strings.Join(names, ", "))
+				hint = "set it in the project's .env file, or write the value in the compose file"
+			}
+		}
+	}
+	return &Error{Kind: kind, Span: span, Msg: msg, Path: path, Hint: hint}
+}
+
+func refNames(v string) []string {
+	var names []string
+	for _, m := range varPattern.FindAllString(v, -1) {
+		if m != "$$" {
+			names = append(names, varName(m))
+		}
+	}
+	return names
+}
+
+func lastSegment(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
