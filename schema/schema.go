@@ -7,7 +7,7 @@
 // positions, diagnostic codes or compose: package validate turns each Problem
 // into a positioned diagnostic, adds did-you-mean hints, and runs the checks a
 // schema cannot express (CIDR syntax, GPU types and counts, conflicts between
-// keys).
+// keys). It compiles the schema lazily, on first use: start-up time matters.
 package schema
 
 import (
