@@ -28,17 +28,18 @@ import (
 // is either re-derived by modalc as a positioned diagnostic or irrelevant.
 var silenceLogrus = sync.OnceFunc(func() { logrus.SetOutput(io.Discard) })
 
-// supported is the set of attribute paths that compose-go must not report:
+// supported returns the attribute paths that compose-go must not report:
 // modalc lowers them (or checks them itself). It is set by package validate,
 // which owns the classification, through SetSupported.
-var supported []tree.Path
+var supported = func() []tree.Path { return nil }
 
-// SetSupported declares the compose attribute paths modalc translates.
-// Every other attribute of a loaded file is reported in
-// Source.Unsupported (fail-closed: an attribute the compose specification
-// gains later is reported until modalc declares it). Call it before Load,
-// once; package validate does so in its init.
-func SetSupported(paths []tree.Path) { supported = paths }
+// SetSupported declares the compose attribute paths modalc translates, as
+// a function called once, on the first Load (computing them reads the
+// compose specification's schema: a cost start-up should not pay). Every
+// other attribute of a loaded file is reported in Source.Unsupported
+// (fail-closed: an attribute the compose specification gains later is
+// reported until modalc declares it). Package validate calls it in its init.
+func SetSupported(paths func() []tree.Path) { supported = sync.OnceValue(paths) }
 
 func loadCompose(ctx context.Context, src *Source, abs string, c *config) error {
 	silenceLogrus()
@@ -96,7 +97,7 @@ func loadCompose(ctx context.Context, src *Source, abs string, c *config) error 
 					o.Interpolate.LookupValue = lookup
 				}
 			},
-			loader.WithSupportedAttributes(supported, func(u []loader.UnsupportedAttribute) { unsupported = u }),
+			loader.WithSupportedAttributes(supported(), func(u []loader.UnsupportedAttribute) { unsupported = u }),
 		),
 	)
 	if err != nil {

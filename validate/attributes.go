@@ -227,4 +227,4 @@ func isLowered(p string) bool {
 	return false
 }
 
-func init() { parse.SetSupported(supportedPaths()) }
+func init() { parse.SetSupported(supportedPaths) }
