@@ -31,12 +31,15 @@ type Source struct {
 
 // Image is the plan's image.
 type Image struct {
-	BuildArgs  map[string]string `json:"build_args,omitempty"`
-	Context    string            `json:"context,omitempty"`
-	Dockerfile string            `json:"dockerfile,omitempty"`
-	Kind       string            `json:"kind"`
-	Python     string            `json:"python,omitempty"`
-	Ref        string            `json:"ref,omitempty"`
+	BuildArgs     map[string]string `json:"build_args,omitempty"`
+	Context       string            `json:"context,omitempty"`
+	ContextBytes  *int64            `json:"context_bytes,omitempty"`  // the build context manifest: total size
+	ContextDigest string            `json:"context_digest,omitempty"` // its digest
+	ContextFiles  *int              `json:"context_files,omitempty"`  // its file count (0 is shown)
+	Dockerfile    string            `json:"dockerfile,omitempty"`
+	Kind          string            `json:"kind"`
+	Python        string            `json:"python,omitempty"`
+	Ref           string            `json:"ref,omitempty"`
 }
 
 // Sandbox is the plan's sandbox parameters.
@@ -99,6 +102,9 @@ func PlanOf(spec *lower.Spec, diags validate.Diagnostics) Plan {
 			EncryptedPorts: sb.EncryptedPorts, H2Ports: sb.H2Ports, UnencryptedPorts: sb.UnencryptedPorts,
 			Tags: sb.Tags,
 		},
+	}
+	if img := spec.Image; img.ContextDigest != "" {
+		p.Image.ContextBytes, p.Image.ContextDigest, p.Image.ContextFiles = &img.ContextBytes, img.ContextDigest, &img.ContextFiles
 	}
 	if sb.CIDRAllowlist != nil {
 		l := append([]string{}, sb.CIDRAllowlist...)

@@ -51,6 +51,7 @@ func Lower(src *parse.Source, opts ...Option) (*Spec, error) {
 			return nil, ErrNotLowerable
 		}
 		spec.Image = Image{Kind: ImageDockerfile, Context: src.Build.ContextRel, Dockerfile: src.Build.DockerfileRel}
+		spec.Image.setManifest(src.Build.Manifest)
 		return spec, nil
 	case parse.KindCompose:
 	default:
@@ -83,6 +84,7 @@ func Lower(src *parse.Source, opts ...Option) (*Spec, error) {
 				img.BuildArgs[k] = *v
 			}
 		}
+		img.setManifest(b.Manifest)
 		spec.Image = img
 	case svc.Image != "":
 		spec.Image = Image{Kind: ImageRegistry, Ref: svc.Image}
@@ -215,4 +217,12 @@ func SortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// setManifest copies the build context manifest's summary into the image.
+func (img *Image) setManifest(m *parse.Manifest) {
+	if m == nil {
+		return
+	}
+	img.ContextFiles, img.ContextBytes, img.ContextDigest = len(m.Entries), m.Bytes, m.Digest
 }

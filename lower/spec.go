@@ -36,6 +36,13 @@ type Image struct {
 	Context    string
 	BuildArgs  map[string]string
 	Target     string
+	// The build context manifest, summed up: how many files the build
+	// reads from the context, their total size in bytes, and the
+	// manifest's digest ("sha256:…", see parse.Manifest). ContextDigest is
+	// empty when the context was not read.
+	ContextFiles  int
+	ContextBytes  int64
+	ContextDigest string
 
 	Python string // default: the Python version
 }

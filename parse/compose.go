@@ -10,13 +10,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/tree"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/sirupsen/logrus"
@@ -53,7 +56,10 @@ func loadCompose(ctx context.Context, src *Source, abs string, c *config) error 
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return yamlError(src.Path, err)
+		return yamlError(src.Path, data, err)
+	}
+	if e := checkShape(src.Path, &root); e != nil {
+		return e
 	}
 	src.Index = NewIndex(src.Path, &root)
 	top, _ := src.Index.Lookup("")
@@ -61,14 +67,14 @@ func loadCompose(ctx context.Context, src *Source, abs string, c *config) error 
 		return &Error{Kind: ErrStructure, Span: top.Value, Msg: "the top level of a compose file must be a mapping",
 			Hint: "start the file with services:"}
 	}
-	if _, ok := src.Index.Lookup("services"); !ok {
+	_, hasServices := src.Index.Lookup("services")
+	_, hasInclude := src.Index.Lookup("include") // the services may all come from included files
+	if !hasServices && !hasInclude {
 		return &Error{Kind: ErrStructure, Span: Span{File: src.Path, Start: Pos{1, 1}, End: Pos{1, 2}},
 			Msg: "the compose file has no services", Hint: "add a services: mapping with one service"}
 	}
 
 	var unsupported []loader.UnsupportedAttribute
-	var lookupMu sync.Mutex
-	looked := map[string]bool{}
 	var dotenvVars map[string]string
 	lookup := func(name string) (string, bool) {
 		if v, ok := c.env[name]; ok {
@@ -77,12 +83,31 @@ func loadCompose(ctx context.Context, src *Source, abs string, c *config) error 
 		if v, ok := dotenvVars[name]; ok {
 			return v, true
 		}
-		lookupMu.Lock()
-		looked[name] = true
-		lookupMu.Unlock()
-		// Keep the reference as written, so the plan shows where the
-		// value would come from instead of an empty string.
-		return "${" + name + "}", true
+		return "", false
+	}
+	// substitute interpolates as compose does (${A:-default}, ${A:?err},
+	// …), except that without WithEnv a reference to a variable set
+	// nowhere stays as written ("${NAME}"), so the plan shows where the
+	// value would come from instead of an empty string; a required one
+	// is not an error then (the caller's environment may set it). A
+	// lookup that claimed every name was set, instead, would make compose
+	// ignore the file's own defaults (cpus: ${CPUS:-2} would not load).
+	substitute := func(tmpl string, m template.Mapping) (string, error) {
+		return template.SubstituteWithOptions(tmpl, m, template.WithoutLogging,
+			template.WithReplacementFunction(func(sub string, m template.Mapping, cfg *template.Config) (string, error) {
+				v, applied, err := template.DefaultReplacementAppliedFunc(sub, m, cfg)
+				if c.env != nil {
+					return v, err
+				}
+				var req *template.MissingRequiredError
+				if errors.As(err, &req) {
+					return "${" + req.Variable + "}", nil
+				}
+				if err == nil && !applied {
+					return "${" + varName(sub) + "}", nil
+				}
+				return v, err
+			}))
 	}
 	opts, err := cli.NewProjectOptions([]string{abs},
 		cli.WithWorkingDirectory(src.Dir),
@@ -95,6 +120,7 @@ func loadCompose(ctx context.Context, src *Source, abs string, c *config) error 
 			func(o *loader.Options) {
 				if o.Interpolate != nil {
 					o.Interpolate.LookupValue = lookup
+					o.Interpolate.Substitute = substitute
 				}
 			},
 			loader.WithSupportedAttributes(supported(), func(u []loader.UnsupportedAttribute) { unsupported = u }),
@@ -118,6 +144,12 @@ func loadCompose(ctx context.Context, src *Source, abs string, c *config) error 
 	}
 	src.Project = project
 	src.Unsupported = unsupported
+	// compose-go deletes the obsolete top-level version before its check
+	// of unsupported attributes runs, so that check never sees it: add it
+	// back, for validate to report like any other attribute modalc drops.
+	if e, ok := src.Index.Lookup("version"); ok && e.Node != nil && !slices.Contains(supported(), "version") {
+		src.Unsupported = append(src.Unsupported, loader.UnsupportedAttribute{Path: "version", Value: e.Node.Value})
+	}
 	src.EnvFiles = map[string][]EnvFile{}
 	src.Builds = map[string]*Build{}
 	for _, name := range sortedServiceNames(project) {
@@ -135,6 +167,9 @@ func loadCompose(ctx context.Context, src *Source, abs string, c *config) error 
 					return err
 				}
 				if b.File, err = ParseDockerfile(b.DockerfilePath, data); err != nil {
+					return err
+				}
+				if err := src.readManifest(b, buildArgs(svc.Build.Args)); err != nil {
 					return err
 				}
 			}
@@ -312,14 +347,23 @@ func varName(text string) string {
 }
 
 // yamlError turns a YAML parser error into an *Error with its position.
-func yamlError(file string, err error) error {
+// data is the file's contents, to place errors that give only a line.
+func yamlError(file string, data []byte, err error) error {
 	var le *yaml.LoadError
 	if errors.As(err, &le) {
 		p := Pos{le.Mark.Line, le.Mark.Column}
+		msg := le.Message
+		// Errors found while constructing values (a duplicate key) are
+		// marked at the document and say "line N: " in the message: point
+		// at that line's first non-blank character.
+		if m := lineMsg.FindStringSubmatch(msg); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			p.Column = 1 + indentOf(data, p.Line)
+			msg = m[2]
+		}
 		if p.Line == 0 {
 			p = Pos{1, 1}
 		}
-		msg := le.Message
 		if strings.Contains(msg, "excessive aliasing") {
 			msg = "excessive aliasing: the file expands to too much data"
 		}
@@ -328,14 +372,55 @@ func yamlError(file string, err error) error {
 	}
 	var les *yaml.LoadErrors
 	if errors.As(err, &les) && len(les.Errors) > 0 {
-		return yamlError(file, les.Errors[0])
+		return yamlError(file, data, les.Errors[0])
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	return &Error{Kind: ErrSyntax, Span: Span{File: file, Start: Pos{1, 1}, End: Pos{1, 2}}, Msg: "invalid YAML: " + msg}
 }
 
+var lineMsg = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// indentOf returns the number of leading blanks of line n (1-based) of data.
+func indentOf(data []byte, n int) int {
+	lines := strings.Split(string(data), "\n")
+	if n < 1 || n > len(lines) {
+		return 0
+	}
+	l := lines[n-1]
+	return len([]rune(l)) - len([]rune(strings.TrimLeft(l, " \t")))
+}
+
 // attrPath finds the first compose attribute path in a compose-go message.
 var attrPath = regexp.MustCompile(`\b((?:services|networks|volumes|secrets|configs|include|models)(?:\.[^\s:,'"]+)*)`)
+
+// unknownAttr matches compose-go's schema errors for an attribute the
+// specification does not have.
+var unknownAttr = regexp.MustCompile(`^(\S*) ?(?:false schema|additional propert(?:y|ies) '([^']+)'.* not allowed)$`)
+
+// fileRef finds where the compose file names the file abs (extends.file,
+// include, env_file, …): the first scalar that resolves to it. Not found
+// (the reference is in another file), it is the top of the file.
+func (s *Source) fileRef(abs string) (Span, string) {
+	best, bestPath := Span{File: s.Path, Start: Pos{1, 1}, End: Pos{1, 2}}, ""
+	s.Index.Paths(func(path string, e Entry) {
+		n := e.Node
+		if n == nil || n.Kind != yaml.ScalarNode || n.Value == "" || path == "" {
+			return
+		}
+		v := n.Value
+		if !filepath.IsAbs(v) {
+			v = filepath.Join(s.Dir, v)
+		}
+		if filepath.Clean(v) != filepath.Clean(abs) {
+			return
+		}
+		p := e.Value.Start
+		if bestPath == "" || p.Line < best.Start.Line || p.Line == best.Start.Line && p.Column < best.Start.Column {
+			best, bestPath = e.Value, path
+		}
+	})
+	return best, bestPath
+}
 
 // composeError turns an error from compose-go into an *Error positioned
 // through the index, in modalc's words. compose-go's errors carry no
@@ -345,9 +430,19 @@ func (s *Source) composeError(err error, file string) error {
 	msg := err.Error()
 	if errors.As(err, &pe) && !strings.Contains(msg, "validating") {
 		if errors.Is(err, fs.ErrNotExist) {
-			return &Error{Kind: ErrStructure, Span: Span{File: s.Path, Start: Pos{1, 1}, End: Pos{1, 2}},
+			span, path := s.fileRef(pe.Path)
+			return &Error{Kind: ErrStructure, Span: span, Path: path,
 				Msg: fmt.Sprintf("a file it refers to does not exist: %s", s.display(pe.Path))}
 		}
+	}
+	// compose-go decodes the file again, into Go values, which checks what
+	// yaml.Unmarshal into a Node does not: duplicate keys, alias bombs.
+	// Those are YAML problems, positioned by the YAML parser. (Only for
+	// this file: the mark of an included file's error is not in it.)
+	var le *yaml.LoadError
+	var les *yaml.LoadErrors
+	if (errors.As(err, &le) || errors.As(err, &les)) && strings.HasPrefix(msg, "failed to parse "+file+":") {
+		return yamlError(s.Path, s.Files[s.Path], err)
 	}
 	// Make absolute paths relative, as every other message is.
 	msg = strings.ReplaceAll(msg, s.Dir+string(filepath.Separator), "")
@@ -356,6 +451,27 @@ func (s *Source) composeError(err error, file string) error {
 		msg = strings.TrimPrefix(msg, p)
 	}
 	msg = strings.TrimPrefix(msg, "error while interpolating ")
+	// An attribute the compose specification does not have: compose-go's
+	// schema says "PATH false schema" or " additional properties 'KEY' not
+	// allowed" (with an empty PATH at the top level). Say it in words, at
+	// the key.
+	if m := unknownAttr.FindStringSubmatch(msg); m != nil {
+		path, where := m[1], "at the top level"
+		if m[2] != "" {
+			path = join(path, m[2])
+		}
+		name := lastSegment(path)
+		if i := strings.LastIndexByte(path, '.'); i >= 0 {
+			where = "in " + path[:i]
+		}
+		span := Span{File: s.Path, Start: Pos{1, 1}, End: Pos{1, 2}}
+		if e, ok := s.Index.Find(path); ok {
+			span = e.Span()
+		}
+		return &Error{Kind: ErrStructure, Span: span, Path: path,
+			Msg:  fmt.Sprintf("unknown attribute %q %s", name, where),
+			Hint: "check the spelling against the compose specification; extension keys start with x-"}
+	}
 	kind := ErrStructure
 	if strings.Contains(err.Error(), "interpolat") || strings.Contains(msg, "required variable") {
 		kind = ErrInterpolation

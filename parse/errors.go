@@ -23,6 +23,7 @@ const (
 	ErrInterpolation                  // a ${VAR} that cannot be substituted
 	ErrEnvFile                        // an env_file that cannot be read
 	ErrDockerfile                     // a Dockerfile that cannot be parsed
+	ErrIgnoreFile                     // a .dockerignore with a pattern docker's matcher refuses
 )
 
 // An Error is a problem in an input file that stops it from being read any

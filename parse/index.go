@@ -61,10 +61,14 @@ func (ix *Index) walk(path string, n *yaml.Node, depth int) {
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
+		// Explicit keys first, merge keys after: a key the mapping sets
+		// itself wins over a merged one even when "<<" comes first, as in
+		// YAML (merge skips what is already indexed).
+		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Value == "<<" && k.Tag != "!!str" {
-				ix.merge(path, v, depth)
+				merges = append(merges, v)
 				continue
 			}
 			p := join(path, k.Value)
@@ -73,6 +77,9 @@ func (ix *Index) walk(path string, n *yaml.Node, depth int) {
 			}
 			ix.entries[p] = Entry{Key: ix.nodeSpan(k), Value: ix.nodeSpan(v), Node: v}
 			ix.walk(p, v, depth+1)
+		}
+		for _, v := range merges {
+			ix.merge(path, v, depth)
 		}
 	case yaml.SequenceNode:
 		for i, v := range n.Content {

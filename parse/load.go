@@ -66,6 +66,9 @@ func Load(ctx context.Context, path string, opts ...Option) (*Source, error) {
 			ContextPath: displayPath(filepath.Dir(file)), DockerfilePath: src.Path,
 			ContextRel: ".", DockerfileRel: filepath.Base(abs),
 		}
+		if err := src.readManifest(src.Build, nil); err != nil {
+			return nil, err
+		}
 		return src, nil
 	}
 	src.Dir = filepath.Dir(abs)

@@ -73,4 +73,8 @@ type Build struct {
 
 	// File is the parsed Dockerfile; nil when it is missing or remote.
 	File *Dockerfile
+	// Manifest is the exact build context: the files COPY and ADD read,
+	// after the ignore file. Nil when File is nil or the context is not a
+	// local directory.
+	Manifest *Manifest
 }

@@ -32,7 +32,7 @@ var Lowered = []string{
 	"services.*.deploy.resources.limits.memory",
 	"services.*.deploy.resources.reservations.cpus",
 	"services.*.deploy.resources.reservations.memory",
-	"services.*.deploy.resources.reservations.devices",
+	"services.*.deploy.resources.reservations.devices", // whole: count, device_ids, capabilities; driver and options have no effect
 	"include",
 }
 
@@ -168,9 +168,10 @@ var attrClasses = map[string]attrClass{
 	"services.*.profiles":               {Cosmetic, "profiles are not used: the one service is the sandbox", ""},
 	"services.*.deploy.mode":            {Cosmetic, "one sandbox is created", ""},
 	"services.*.deploy.placement":       {Changes, "Modal places sandboxes", "use x-modal.cloud and x-modal.region"},
-	"services.*.deploy.resources.reservations.generic_resources":  {Changes, "generic resources are not requested", ""},
-	"services.*.deploy.resources.reservations.devices.[].driver":  {Cosmetic, "Modal picks the driver", ""},
-	"services.*.deploy.resources.reservations.devices.[].options": {Cosmetic, "device options are not used", ""},
+	"services.*.deploy.resources.reservations.generic_resources": {Changes, "generic resources are not requested", ""},
+	// deploy.resources.reservations.devices is lowered whole (Lowered):
+	// its driver and options, which change nothing on Modal, are dropped
+	// without a word, so no class is given to them here.
 }
 
 // classify finds the class of a reported attribute path (a concrete path,

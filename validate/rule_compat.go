@@ -155,19 +155,63 @@ var ruleCompatUnknownKey = &Rule{
 }
 
 // mappingKeys returns the keys the compose file writes in the mapping at
-// path, in file order (none when it is not a mapping).
+// path, in file order (none when it is not a mapping), then the keys a
+// merge key ("<<: *anchor") brings in that the mapping does not set: the
+// reference's YAML loader merges them too.
 func (c *Checker) mappingKeys(path string) []string {
 	e, ok := c.Src.Index.Lookup(path)
 	if !ok || e.Node == nil || e.Node.Kind != yaml.MappingNode {
 		return nil
 	}
 	var keys []string
+	seen := map[string]bool{}
+	var merged []*yaml.Node
 	for i := 0; i+1 < len(e.Node.Content); i += 2 {
 		if k := e.Node.Content[i].Value; k != "<<" {
 			keys = append(keys, k)
+			seen[k] = true
+		} else {
+			merged = append(merged, e.Node.Content[i+1])
+		}
+	}
+	for _, m := range merged {
+		for _, k := range mergedKeys(m, 0) {
+			if !seen[k] {
+				keys = append(keys, k)
+				seen[k] = true
+			}
 		}
 	}
 	return keys
+}
+
+// mergedKeys lists the keys a merge value brings in: an alias of a
+// mapping, a mapping, or a list of aliases, with their own merges.
+func mergedKeys(v *yaml.Node, depth int) []string {
+	if v == nil || depth > 8 {
+		return nil
+	}
+	switch v.Kind {
+	case yaml.AliasNode:
+		return mergedKeys(v.Alias, depth+1)
+	case yaml.SequenceNode:
+		var keys []string
+		for _, e := range v.Content {
+			keys = append(keys, mergedKeys(e, depth+1)...)
+		}
+		return keys
+	case yaml.MappingNode:
+		var keys []string
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			if k := v.Content[i].Value; k == "<<" {
+				keys = append(keys, mergedKeys(v.Content[i+1], depth+1)...)
+			} else {
+				keys = append(keys, k)
+			}
+		}
+		return keys
+	}
+	return nil
 }
 
 var ruleCompatTypes = &Rule{

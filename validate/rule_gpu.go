@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/modalc/modalc/lower"
+	"github.com/modalc/modalc/schema"
 )
 
 // GPUTypes are the types Modal's GPU guide lists.
@@ -16,7 +17,7 @@ var ruleGPUType = &Rule{
 	Explain: "x-modal.gpu names a type that Modal's GPU guide does not list (T4, L4, A10, A10G, L40S, A100, A100-40GB, A100-80GB, RTX-PRO-6000, H100, H100!, H200, B200, B200+, ANY). Modal adds types over time, so this is a warning; Modal refuses an unknown type when the sandbox is created.",
 	Check: func(c *Checker) {
 		x := c.XModalDecoded()
-		if x.GPU == nil {
+		if x.GPU == nil || !gpuWellFormed(*x.GPU) {
 			return
 		}
 		typ, _, _ := strings.Cut(lower.NormalizeGPU(*x.GPU), ":")
@@ -41,6 +42,9 @@ var ruleGPUCount = &Rule{
 		x := c.XModalDecoded()
 		gpu, path := "", "x-modal.gpu"
 		if x.GPU != nil {
+			if !gpuWellFormed(*x.GPU) {
+				return
+			}
 			gpu = lower.NormalizeGPU(*x.GPU)
 		} else {
 			for _, s := range c.Services() {
@@ -62,6 +66,14 @@ var ruleGPUCount = &Rule{
 				Hintf("write a count from 1 to %d, e.g. %s:%d", max, typ, min(max, 1))
 		}
 	},
+}
+
+// gpuWellFormed reports whether an x-modal.gpu value passes the schema
+// (TYPE or TYPE:COUNT). One that does not is reported once, by MC101, not
+// again as an unknown type or a bad count.
+func gpuWellFormed(gpu string) bool {
+	problems, err := schema.Validate(map[string]any{"gpu": gpu})
+	return err == nil && len(problems) == 0
 }
 
 func quoteCount(s string) string {

@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/modalc/modalc/lower"
 )
@@ -81,7 +82,9 @@ var rulePortTwice = &Rule{
 				}
 				path := fmt.Sprintf("x-modal.%s.%d", key, i)
 				if prev, dup := seen[p]; dup {
-					c.ReportAt(path, true, "port %d is in %s and in %s (%s)", p, attrName(prev), key, c.Span(prev, true)).
+					// prev is "x-modal.KEY.N": name its list, and where it is.
+					prevKey := prev[:strings.LastIndexByte(prev, '.')]
+					c.ReportAt(path, true, "port %d is in x-modal.%s and already in %s (%s)", p, key, prevKey, c.Span(prev, true)).
 						Hintf("keep the port in one list")
 					continue
 				}

@@ -29,7 +29,8 @@ var ruleCosmetic = &Rule{
 func checkUntranslated(c *Checker, class Class) {
 	for _, u := range c.Src.Unsupported {
 		path := string(u.Path)
-		if !c.written(path) {
+		at, via, ok := c.written(path)
+		if !ok {
 			continue
 		}
 		if path == "networks" && class == Loosens {
@@ -41,31 +42,41 @@ func checkUntranslated(c *Checker, class Class) {
 			continue
 		}
 		name := attrName(path)
-		d := c.ReportAt(path, false, "%s is not translated: %s", name, ac.Instead)
+		if via != "" {
+			name += " (from " + via + ")"
+		}
+		d := c.Report(c.Span(at, false), path, "%s is not translated: %s", name, ac.Instead)
 		if ac.Hint != "" {
 			d.Hint = ac.Hint
 		}
 	}
 }
 
-// written reports whether the compose file itself spells out path (or, for
-// a service it does not spell out, because include brought it in, whether
-// the service exists at all). compose-go's normalisation adds attributes no
-// one wrote; those are not worth a diagnostic.
-func (c *Checker) written(path string) bool {
+// written reports whether the compose file itself spells out path, and
+// where to report it: at path, or, for an attribute that include or extends
+// brought in, at the include or extends key (via names which). compose-go's
+// normalisation adds attributes no one wrote; those are not worth a
+// diagnostic.
+func (c *Checker) written(path string) (at, via string, ok bool) {
 	if _, ok := c.Src.Index.Lookup(path); ok {
-		return true
+		return path, "", true
 	}
 	segs := strings.SplitN(path, ".", 3)
 	if len(segs) >= 3 && segs[0] == "services" {
 		if _, ok := c.Src.Index.Lookup("services." + segs[1]); !ok {
-			return true // from include: report it at the file's services key
+			return "include", "include", true // the whole service came from an included file
 		}
-		if ext := c.Src.Project.Services[segs[1]].Extends; ext != nil {
-			return true // from extends: report it at the service
+		// compose-go clears Extends once it has resolved it: ask the file.
+		if ext := "services." + segs[1] + ".extends"; c.hasKey(ext) {
+			return ext, "extends", true
 		}
 	}
-	return false
+	return "", "", false
+}
+
+func (c *Checker) hasKey(path string) bool {
+	_, ok := c.Src.Index.Lookup(path)
+	return ok
 }
 
 // checkInternalNetworks reports each top-level network with internal: true:

@@ -60,7 +60,12 @@ func checkXModalSchema(c *Checker, unknownKeys bool) {
 				d.Hintf("the keys are %s", strings.Join(schema.Keys(), ", "))
 			}
 		case !p.Key && !unknownKeys:
-			c.ReportAt(path, true, "x-modal.%s", p.Message).Hint = schemaHint(p)
+			// A problem with the block itself already says "x-modal: …".
+			msg := p.Message
+			if len(p.Path) > 0 {
+				msg = "x-modal." + msg
+			}
+			c.ReportAt(path, true, "%s", msg).Hint = schemaHint(p)
 		}
 	}
 }

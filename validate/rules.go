@@ -23,6 +23,10 @@ var Rules = []*Rule{
 
 	ruleLoosens, ruleChanges, ruleCosmetic,
 
+	ruleDockerfileUnknownInstruction, ruleDockerfileCopyMissing, ruleDockerfileCopyIgnored, ruleDockerfileSymlink,
+	ruleDockerfileBuildArgUnused, ruleDockerfileLargeContext, ruleDockerfileAddLocal, ruleDockerfileCopySDK,
+	ruleDockerfilePlatform, ruleDockerfileEntrypoint, ruleDockerfileExpose, ruleDockerfileIgnoreFile,
+
 	ruleCompatContext, ruleCompatBuildKeys, ruleCompatEnvFile, ruleCompatMemReservation,
 	ruleCompatEntrypoint, ruleCompatInterpolation, ruleCompatUnknownKey, ruleCompatTypes,
 	ruleCompatFileName,
@@ -39,4 +43,5 @@ var inputRules = map[parse.ErrorKind]*Rule{
 	parse.ErrInterpolation: ruleInterpolation,
 	parse.ErrEnvFile:       ruleEnvFileRead,
 	parse.ErrDockerfile:    ruleDockerfileSyntax,
+	parse.ErrIgnoreFile:    ruleDockerfileIgnoreFile,
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/modalc/modalc"
 	"github.com/modalc/modalc/emit"
+	"github.com/modalc/modalc/lower"
 	"github.com/modalc/modalc/validate"
 	"github.com/spf13/cobra"
 )
@@ -57,6 +58,7 @@ func (f *diagFlags) options() (modalc.Options, error) {
 
 func newPlanCmd() *cobra.Command {
 	var f diagFlags
+	var listContext bool
 	cmd := &cobra.Command{
 		Use:   "plan [PATH...]",
 		Short: "Check compose files or Dockerfiles and print the sandbox plan as JSON",
@@ -85,6 +87,12 @@ Exit status: 0 no errors, 1 errors (warnings too with --strict), 2 usage or I/O 
 			var plans []emit.Plan
 			failed, ioFailed := false, false
 			for i, r := range results {
+				if errors.Is(errs[i], lower.ErrNotLowerable) {
+					// --ignore dropped an error that the pipeline cannot go past.
+					fmt.Fprintf(stderr, "modalc: %s: %s\n", args[i], notPlanned)
+					failed = true
+					continue
+				}
 				if errs[i] != nil {
 					fmt.Fprintf(stderr, "modalc: %s\n", ioMessage(args[i], errs[i]))
 					ioFailed = true
@@ -95,9 +103,18 @@ Exit status: 0 no errors, 1 errors (warnings too with --strict), 2 usage or I/O 
 					failed = true
 					continue
 				}
+				if r.Plan == nil {
+					// An input error (the file could not be read) was
+					// dropped with --ignore: there is nothing to plan.
+					fmt.Fprintf(stderr, "modalc: %s: %s\n", args[i], notPlanned)
+					failed = true
+					continue
+				}
 				plans = append(plans, *r.Plan)
 			}
-			if !f.quiet && !failed && !ioFailed {
+			if listContext && !f.quiet && !failed && !ioFailed {
+				writeContext(cmd.OutOrStdout(), args, results)
+			} else if !f.quiet && !failed && !ioFailed {
 				out, err := emit.Marshal(plans)
 				if err != nil {
 					return &exitError{exitUsage, err.Error()}
@@ -114,8 +131,12 @@ Exit status: 0 no errors, 1 errors (warnings too with --strict), 2 usage or I/O 
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&listContext, "context", false, "print the files each Dockerfile build uploads (size in bytes, path), one per line, instead of the plan")
 	return cmd
 }
+
+// notPlanned explains an input with no plan and no error left to show.
+const notPlanned = "cannot be planned: an error dropped with --ignore stops it"
 
 // ioMessage says why an input could not be read, without a Go error chain.
 func ioMessage(path string, err error) string {
