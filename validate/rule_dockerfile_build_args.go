@@ -16,7 +16,7 @@ var predefinedArgs = set("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy
 var ruleDockerfileBuildArgUnused = &Rule{
 	Code: "MC405", Severity: SevWarning, Title: "build arg that no ARG declares",
 	Explain: "A key of build.args is declared by no ARG instruction of the Dockerfile, so the build ignores it (docker " +
-		"warns \"[Warning] One or more build-args were not consumed\"). It is usually a typo, or an ARG that was renamed. " +
+		"warns that it was not consumed). It is usually a typo, or an ARG that was renamed. " +
 		"The proxy variables (HTTP_PROXY, …) and BUILDKIT_* need no ARG.",
 	Check: func(c *Checker) {
 		for _, b := range c.dockerBuilds() {
