@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/modalc/modalc/internal/golden"
 	"math"
 	"slices"
 	"strings"
@@ -14,6 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
+
+// Every test package imports internal/golden, so go test ./... -update works.
+var _ = golden.Update
 
 // want is one expected Problem: its path, whether it is about the key, and a
 // piece of its message.
