@@ -1,0 +1,32 @@
+package validate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modalc/modalc/parse"
+)
+
+// TestFileTooLarge makes a compose file over parse.MaxFileSize (a golden
+// case would put megabytes in the repository) and checks it is refused with
+// MC005, naming the file, without being parsed.
+func TestFileTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "compose.yaml")
+	big := "services:\n  app:\n    image: python:3.12\n" + strings.Repeat("# padding padding padding padding\n", parse.MaxFileSize/34+1)
+	if err := os.WriteFile(file, []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := parse.Load(context.Background(), file)
+	ds, ok := FromError(err)
+	if !ok || len(ds) != 1 {
+		t.Fatalf("Load = %v; want one input diagnostic", err)
+	}
+	d := ds[0]
+	if d.Code != "MC005" || d.Severity != SevError || d.Span.File != filepath.ToSlash(file) || !strings.Contains(d.Message, "at most 8.0 MiB") {
+		t.Errorf("got %v; want error[MC005] at %s saying the limit", d, file)
+	}
+}
