@@ -25,7 +25,9 @@ type diagFlags struct {
 
 func (f *diagFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print diagnostics only, no plan (for pre-commit hooks and CI)")
+	if cmd.Name() == "plan" {
+		fl.BoolVarP(&f.quiet, "quiet", "q", false, "print diagnostics only, no plan (for pre-commit hooks and CI)")
+	}
 	fl.BoolVar(&f.strict, "strict", false, "treat warnings as errors (exit 1)")
 	fl.StringArrayVar(&f.ignore, "ignore", nil, "drop diagnostics with this `CODE` (repeatable)")
 	fl.StringArrayVar(&f.errorOn, "error", nil, "report diagnostics with this `CODE` as errors (repeatable)")

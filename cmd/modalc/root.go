@@ -61,6 +61,6 @@ line and column; shows the exact plan; launches it; and cleans up after it.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newPlanCmd(), newSchemaCmd(), newExplainCmd())
+	root.AddCommand(newPlanCmd(), newApplyCmd(), newSchemaCmd(), newExplainCmd())
 	return root
 }

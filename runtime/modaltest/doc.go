@@ -13,7 +13,9 @@
 //     and ImageJoinStreaming with one log line per Dockerfile instruction. A
 //     "RUN ... exit N" instruction (N ≠ 0) fails the build;
 //   - build contexts: MountPutFile, MountGetOrCreate and BlobCreate, with an
-//     HTTP endpoint on loopback that accepts the blob upload;
+//     HTTP endpoint on loopback that accepts the blob upload (one PUT, or S3's
+//     multipart protocol with [WithBlobMultipart]), and files sent inline in
+//     the image definition (context_files);
 //   - sandboxes of both backends (V1, used for GPUs, and V2), with names that
 //     are unique per app, tags, listing with paging, wait, terminate, tunnels
 //     and command-router access;

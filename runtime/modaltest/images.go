@@ -2,9 +2,12 @@ package modaltest
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -111,10 +114,21 @@ func (c *controlPlane) ImageGetOrCreate(_ context.Context, req *pb.ImageGetOrCre
 			s.mu.Unlock()
 			return nil, status.Errorf(codes.NotFound, "context mount '%s' not found", id)
 		}
-		contextFiles = m.files
-		for _, f := range m.files {
-			img.contextFiles = append(img.contextFiles, f.Filename)
-		}
+		contextFiles = slices.Clone(m.files)
+	}
+	// Files sent inline (Image.context_files, as Modal's Python client sends
+	// its requirements file) are part of the build context too.
+	for _, f := range def.GetContextFiles() {
+		sum := sha256.Sum256(f.GetData())
+		contextFiles = append(contextFiles, MountFile{
+			Filename:  f.GetFilename(),
+			Sha256Hex: hex.EncodeToString(sum[:]),
+			Size:      uint64(len(f.GetData())),
+			Mode:      0o644,
+		})
+	}
+	for _, f := range contextFiles {
+		img.contextFiles = append(img.contextFiles, f.Filename)
 	}
 	img.key = imageKey(img, contextFiles, def.GetImageRegistryConfig() != nil)
 
@@ -210,7 +224,7 @@ func (s *Server) build(img *imageRec, steps []string, contextFiles []MountFile) 
 		if m := runExitRe.FindStringSubmatch(step); m != nil && m[2] != "0" {
 			code, _ := strconv.Atoi(m[2])
 			failure = fmt.Sprintf("The command '/bin/sh -c %s' returned a non-zero code: %d", m[1], code)
-		} else if msg := checkCopy(step, img.contextMountID != "", contextFiles); msg != "" {
+		} else if msg := checkCopy(step, img.contextMountID != "" || len(contextFiles) > 0, contextFiles); msg != "" {
 			failure = msg
 		}
 		if failure != "" {
@@ -472,7 +486,8 @@ func mountResponse(m *mountRec) *pb.MountGetOrCreateResponse {
 }
 
 // BlobCreate returns an upload URL on the server's HTTP endpoint, which takes
-// the content with one PUT.
+// the content with one PUT, or, with WithBlobMultipart and content longer than
+// the part length, a multipart upload: one URL per part and a completion URL.
 func (c *controlPlane) BlobCreate(_ context.Context, req *pb.BlobCreateRequest) (*pb.BlobCreateResponse, error) {
 	s := c.s
 	if req.GetContentLength() < 0 {
@@ -482,8 +497,25 @@ func (c *controlPlane) BlobCreate(_ context.Context, req *pb.BlobCreateRequest) 
 	defer s.mu.Unlock()
 	b := &blobRec{id: newID("bl-"), length: req.GetContentLength()}
 	s.blobs[b.id] = b
-	url := s.blobURL + "/blobs/" + b.id
-	return pb.BlobCreateResponse_builder{BlobId: b.id, UploadUrl: &url}.Build(), nil
+	base := s.blobURL + "/blobs/" + b.id
+	if part := s.opts.blobPartLength; part > 0 && b.length > part {
+		b.partLength = part
+		b.nparts = int((b.length + part - 1) / part)
+		b.parts = map[int][]byte{}
+		urls := make([]string, b.nparts)
+		for i := range urls {
+			urls[i] = fmt.Sprintf("%s/parts/%d", base, i+1)
+		}
+		return pb.BlobCreateResponse_builder{
+			BlobId: b.id,
+			Multipart: pb.MultiPartUpload_builder{
+				PartLength:    part,
+				UploadUrls:    urls,
+				CompletionUrl: base + "/complete",
+			}.Build(),
+		}.Build(), nil
+	}
+	return pb.BlobCreateResponse_builder{BlobId: b.id, UploadUrl: &base}.Build(), nil
 }
 
 // BlobGet returns a download URL for an uploaded blob.
@@ -498,14 +530,19 @@ func (c *controlPlane) BlobGet(_ context.Context, req *pb.BlobGetRequest) (*pb.B
 	return pb.BlobGetResponse_builder{DownloadUrl: s.blobURL + "/blobs/" + b.id}.Build(), nil
 }
 
-// serveBlob is the HTTP endpoint behind blob URLs: PUT /blobs/ID stores the
-// body (which counts as uploaded bytes), GET /blobs/ID returns it.
+// serveBlob is the HTTP endpoint behind blob URLs, in the manner of S3's
+// presigned URLs: PUT /blobs/ID stores the body, PUT /blobs/ID/parts/N stores
+// part N of a multipart upload and POST /blobs/ID/complete assembles the parts
+// (bodies count as uploaded bytes); GET /blobs/ID returns the content. A PUT
+// answers with the body's MD5 as ETag, and checks a Content-MD5 header when
+// one is sent.
 func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request) {
-	id, ok := strings.CutPrefix(r.URL.Path, "/blobs/")
+	rest, ok := strings.CutPrefix(r.URL.Path, "/blobs/")
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
+	id, sub, _ := strings.Cut(rest, "/")
 	s.mu.Lock()
 	b := s.blobs[id]
 	s.mu.Unlock()
@@ -513,23 +550,38 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	switch r.Method {
-	case http.MethodPut:
-		data, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+	switch {
+	case sub == "" && r.Method == http.MethodPut:
+		if b.nparts > 0 {
+			http.Error(w, "blob takes a multipart upload", http.StatusBadRequest)
 			return
 		}
-		if int64(len(data)) != b.length {
-			http.Error(w, fmt.Sprintf("got %d bytes, BlobCreate said %d", len(data), b.length), http.StatusBadRequest)
+		data, ok := readPut(w, r, b.length)
+		if !ok {
 			return
 		}
 		s.mu.Lock()
 		b.data, b.uploaded = data, true
 		s.bytesUploaded += int64(len(data))
 		s.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	case http.MethodGet:
+	case strings.HasPrefix(sub, "parts/") && r.Method == http.MethodPut:
+		n, err := strconv.Atoi(strings.TrimPrefix(sub, "parts/"))
+		if err != nil || n < 1 || n > b.nparts {
+			http.NotFound(w, r)
+			return
+		}
+		want := min(b.partLength, b.length-int64(n-1)*b.partLength)
+		data, ok := readPut(w, r, want)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		b.parts[n] = data
+		s.bytesUploaded += int64(len(data))
+		s.mu.Unlock()
+	case sub == "complete" && r.Method == http.MethodPost && b.nparts > 0:
+		s.completeMultipart(w, r, b)
+	case sub == "" && r.Method == http.MethodGet:
 		s.mu.Lock()
 		data, uploaded := b.data, b.uploaded
 		s.mu.Unlock()
@@ -542,6 +594,70 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// readPut reads a PUT body of want bytes, checks its Content-MD5 if any, and
+// answers with its ETag. It has written an error if ok is false.
+func readPut(w http.ResponseWriter, r *http.Request, want int64) (data []byte, ok bool) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, false
+	}
+	if int64(len(data)) != want {
+		http.Error(w, fmt.Sprintf("got %d bytes, want %d", len(data), want), http.StatusBadRequest)
+		return nil, false
+	}
+	sum := md5.Sum(data)
+	if h := r.Header.Get("Content-MD5"); h != "" && h != base64.StdEncoding.EncodeToString(sum[:]) {
+		http.Error(w, "Content-MD5 does not match the body", http.StatusBadRequest)
+		return nil, false
+	}
+	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+	w.WriteHeader(http.StatusOK)
+	return data, true
+}
+
+// completeMultipart assembles a multipart upload from the parts the request
+// lists (S3's CompleteMultipartUpload: every part, in order, with its ETag)
+// and answers with the combined ETag: the MD5 of the parts' MD5s, "-N".
+func (s *Server) completeMultipart(w http.ResponseWriter, r *http.Request, b *blobRec) {
+	var req struct {
+		Parts []struct {
+			PartNumber int
+			ETag       string
+		} `xml:"Part"`
+	}
+	if err := xml.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, "bad completion body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(req.Parts) != b.nparts {
+		http.Error(w, fmt.Sprintf("%d parts listed, want %d", len(req.Parts), b.nparts), http.StatusBadRequest)
+		return
+	}
+	var data []byte
+	combined := md5.New()
+	for i, p := range req.Parts {
+		part, ok := b.parts[p.PartNumber]
+		if p.PartNumber != i+1 || !ok {
+			http.Error(w, fmt.Sprintf("part %d missing or out of order", p.PartNumber), http.StatusBadRequest)
+			return
+		}
+		sum := md5.Sum(part)
+		if strings.Trim(p.ETag, `"`) != hex.EncodeToString(sum[:]) {
+			http.Error(w, fmt.Sprintf("part %d: ETag %s does not match", p.PartNumber, p.ETag), http.StatusBadRequest)
+			return
+		}
+		combined.Write(sum[:])
+		data = append(data, part...)
+	}
+	b.data, b.uploaded, b.parts = data, true, nil
+	etag := fmt.Sprintf("%s-%d", hex.EncodeToString(combined.Sum(nil)), b.nparts)
+	w.Header().Set("Content-Type", "application/xml")
+	fmt.Fprintf(w, "<CompleteMultipartUploadResult><ETag>&quot;%s&quot;</ETag></CompleteMultipartUploadResult>", etag)
 }
 
 // gpuString formats a GPU config as the SDK's GPU parameter: "A100", "T4:2".
@@ -560,4 +676,17 @@ func gpuString(g *pb.GPUConfig) string {
 		return fmt.Sprintf("%s:%d", name, g.GetCount())
 	}
 	return name
+}
+
+// ImageFromId looks an image up by ID (the SDK's Images.FromID): NotFound
+// for an ID the server never made.
+func (c *controlPlane) ImageFromId(ctx context.Context, req *pb.ImageFromIdRequest) (*pb.ImageFromIdResponse, error) {
+	s := c.s
+	s.mu.Lock()
+	img := s.images[req.GetImageId()]
+	s.mu.Unlock()
+	if img == nil {
+		return nil, status.Errorf(codes.NotFound, "Image '%s' not found", req.GetImageId())
+	}
+	return pb.ImageFromIdResponse_builder{ImageId: img.id}.Build(), nil
 }

@@ -44,6 +44,7 @@ type options struct {
 	buildStepDelay      time.Duration
 	entrypoints         bool
 	latency             time.Duration
+	blobPartLength      int64
 }
 
 // WithAddr sets the address the gRPC server listens on (default
@@ -79,6 +80,14 @@ func WithBuildStepDelay(d time.Duration) Option {
 // By default the entrypoint is recorded but not run, and a sandbox runs until
 // it is terminated or times out.
 func WithEntrypoints() Option { return func(o *options) { o.entrypoints = true } }
+
+// WithBlobMultipart makes BlobCreate answer with a multipart upload (S3's
+// protocol: one PUT per part, then a POST of the parts' ETags to a completion
+// URL) for content longer than partLength, in parts of partLength bytes. By
+// default every blob is uploaded with a single PUT.
+func WithBlobMultipart(partLength int64) Option {
+	return func(o *options) { o.blobPartLength = partLength }
+}
 
 // WithLatency delays every RPC by d, as SetLatency does.
 func WithLatency(d time.Duration) Option { return func(o *options) { o.latency = d } }
@@ -136,6 +145,12 @@ type blobRec struct {
 	length   int64
 	data     []byte
 	uploaded bool
+
+	// A multipart upload: the part length, the number of parts, and the
+	// parts received (by part number, from 1).
+	partLength int64
+	nparts     int
+	parts      map[int][]byte
 }
 
 // NewServer starts a Server on 127.0.0.1 (or the address given by WithAddr).

@@ -97,7 +97,8 @@ type Image struct {
 	BaseImageIDs       []string          `json:"base_image_ids,omitempty"`
 	BuildArgs          map[string]string `json:"build_args,omitempty"`
 	ContextMountID     string            `json:"context_mount_id,omitempty"`
-	// ContextFiles are the file names in the context mount.
+	// ContextFiles are the file names of the build context: the context
+	// mount's, then the files sent inline (Image.context_files).
 	ContextFiles   []string `json:"context_files,omitempty"`
 	SecretIDs      []string `json:"secret_ids,omitempty"`
 	GPU            string   `json:"gpu,omitempty"`
