@@ -100,3 +100,10 @@ func OwnershipTags(run, user, host string) map[string]string {
 		TagHost:      TagValue(host),
 	}
 }
+
+// ReferenceNameLen is the length of the name inspect_sandboxes 0.3.0 gives
+// a sandbox of this task and sample: each part cut at 40 characters, no
+// overall limit. Over MaxNameLen, Modal refuses it there.
+func ReferenceNameLen(task, sample string) int {
+	return len(join([]string{slug(task, slugPartMax), slug(sample, slugPartMax)}, "01234567"))
+}

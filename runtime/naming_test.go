@@ -75,3 +75,13 @@ func TestSandboxNameShares(t *testing.T) {
 		t.Errorf("SandboxName(long, long) = %q, want %q", got, want)
 	}
 }
+
+func TestReferenceNameLen(t *testing.T) {
+	long := strings.Repeat("abcdefghij", 5)
+	if got := ReferenceNameLen(long, long); got != 98 {
+		t.Errorf("ReferenceNameLen(long, long) = %d, want 98 (the reference cuts each part at 40)", got)
+	}
+	if got := ReferenceNameLen("gpqa", "7"); got != len("inspect-gpqa-7-01234567") {
+		t.Errorf("ReferenceNameLen = %d", got)
+	}
+}

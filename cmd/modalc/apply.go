@@ -69,6 +69,9 @@ ${NAME} from the process environment.`,
 				return &exitError{code: exitDiags}
 			}
 
+			if n := runtime.ReferenceNameLen(task, sample); n > runtime.MaxNameLen {
+				fmt.Fprintf(stderr, "warning: inspect_sandboxes would name these sandboxes with %d characters, which Modal refuses (over %d); modalc shortens them\n", n, runtime.MaxNameLen)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			prog := newProgress(stderr)
