@@ -1,5 +1,6 @@
 // Package emit turns a lower.Spec into what leaves modalc: the JSON plan
-// (version 1), and, for apply, the live Modal calls that create it.
+// (version 1). Its subpackage live makes the Modal calls that create it
+// (apply).
 //
 // It does not parse or validate again: it trusts the Spec and the
 // diagnostics it is given. The plan is byte-for-byte deterministic: keys

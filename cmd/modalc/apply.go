@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/modalc/modalc"
-	"github.com/modalc/modalc/emit"
+	"github.com/modalc/modalc/emit/live"
 	"github.com/modalc/modalc/runtime"
 	"github.com/spf13/cobra"
 )
@@ -83,14 +83,14 @@ ${NAME} from the process environment.`,
 				return &exitError{exitDiags, err.Error()}
 			}
 			defer client.Close()
-			out, err := emit.Apply(ctx, client, res.Source, res.Spec, emit.ApplyOptions{
+			out, err := live.Apply(ctx, client, res.Source, res.Spec, live.ApplyOptions{
 				Replicas: replicas, Concurrency: concurrency, Task: task, Sample: sample,
 				Tags:     runtime.OwnershipTags(runID(), userName(), hostName()),
 				Progress: prog.event,
 			})
 			prog.done()
 			if err != nil {
-				var ae *emit.ApplyError
+				var ae *live.ApplyError
 				if errors.As(err, &ae) && ae.Interrupted {
 					return &exitError{exitInterrupt, err.Error()}
 				}
@@ -173,7 +173,7 @@ func (p *progress) line(s string) {
 	fmt.Fprintln(p.w, s)
 }
 
-func (p *progress) event(e emit.Event) {
+func (p *progress) event(e live.Event) {
 	switch e.Step {
 	case "app":
 		p.line("app " + e.Msg)

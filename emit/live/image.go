@@ -1,4 +1,4 @@
-package emit
+package live
 
 import (
 	"context"

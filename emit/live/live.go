@@ -1,4 +1,9 @@
-package emit
+// Package live is emit's live emitter: it makes the Modal calls that create
+// what a plan describes (app, image, secrets, sandboxes) and cleans up after
+// a failure. It is a package of its own so that planning links no gRPC and
+// no Modal SDK: a library user who only plans, and the plan's start-up time,
+// do not pay for them.
+package live
 
 import (
 	"context"

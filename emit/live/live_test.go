@@ -1,4 +1,4 @@
-package emit_test
+package live_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/modalc/modalc"
-	"github.com/modalc/modalc/emit"
+	"github.com/modalc/modalc/emit/live"
 	"github.com/modalc/modalc/internal/golden"
 	"github.com/modalc/modalc/runtime"
 	"github.com/modalc/modalc/runtime/modaltest"
@@ -115,7 +115,7 @@ func TestApplyRegistry(t *testing.T) {
 	srv.AddSecret("openai", map[string]string{"OPENAI_API_KEY": "k"})
 	res := planned(t, map[string]string{"compose.yaml": registryCompose})
 	c := connect(t, nil)
-	out, err := emit.Apply(context.Background(), c, res.Source, res.Spec, emit.ApplyOptions{
+	out, err := live.Apply(context.Background(), c, res.Source, res.Spec, live.ApplyOptions{
 		Replicas: 3, Task: "My Task", Sample: "7", Tags: tags("run1"),
 	})
 	if err != nil {
@@ -159,7 +159,7 @@ func TestApplyRegistry(t *testing.T) {
 func TestApplyGPUUsesV1(t *testing.T) {
 	srv := fake(t)
 	res := planned(t, map[string]string{"compose.yaml": "services:\n  default:\n    image: nvidia/cuda:12.4.1-base-ubuntu22.04\nx-modal:\n  gpu: a100:2\n"})
-	if _, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("gpu")}); err != nil {
+	if _, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Tags: tags("gpu")}); err != nil {
 		t.Fatal(err)
 	}
 	st := srv.State()
@@ -171,7 +171,7 @@ func TestApplyGPUUsesV1(t *testing.T) {
 func TestApplyPortsTunnels(t *testing.T) {
 	fake(t)
 	res := planned(t, map[string]string{"compose.yaml": "services:\n  default:\n    image: python:3.12\nx-modal:\n  encrypted_ports: [8443]\n  unencrypted_ports: [8080]\n"})
-	out, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("ports")})
+	out, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Tags: tags("ports")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestApplyPortsTunnels(t *testing.T) {
 func TestApplyMissingSecret(t *testing.T) {
 	srv := fake(t)
 	res := planned(t, map[string]string{"compose.yaml": registryCompose})
-	_, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("nosecret")})
+	_, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Tags: tags("nosecret")})
 	if err == nil || !strings.Contains(err.Error(), `secret "openai" not found`) {
 		t.Fatalf("err = %v", err)
 	}
@@ -202,7 +202,7 @@ func TestApplyTransientFaultRecovered(t *testing.T) {
 	// modalc's outer policy.
 	srv.Fail("SandboxCreateV2", modaltest.Fault{N: 1, Times: 5, Kind: modaltest.Transient})
 	res := planned(t, map[string]string{"compose.yaml": "services:\n  default:\n    image: python:3.12\n"})
-	out, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("transient")})
+	out, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Tags: tags("transient")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,10 +216,10 @@ func TestApplyPermanentFaultCleansUp(t *testing.T) {
 	// The 4th create fails for good: the 3 made before must be terminated.
 	srv.Fail("SandboxCreateV2", modaltest.Fault{N: 4, Kind: modaltest.Permanent})
 	res := planned(t, map[string]string{"compose.yaml": "services:\n  default:\n    image: python:3.12\n"})
-	_, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{
+	_, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{
 		Replicas: 6, Concurrency: 1, Tags: tags("permanent"),
 	})
-	var ae *emit.ApplyError
+	var ae *live.ApplyError
 	if !errors.As(err, &ae) || ae.Interrupted || len(ae.Leftover) != 0 {
 		t.Fatalf("err = %v", err)
 	}
@@ -237,7 +237,7 @@ func TestApplyLostCreateAnswer(t *testing.T) {
 	// modalc retry, find the name taken, and adopt the sandbox.
 	srv.Fail("SandboxCreateV2", modaltest.Fault{N: 1, Kind: modaltest.AfterCommit})
 	res := planned(t, map[string]string{"compose.yaml": "services:\n  default:\n    image: python:3.12\n"})
-	out, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("lost")})
+	out, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Tags: tags("lost")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,8 +256,8 @@ func TestApplyLostCreateThenFailureSweeps(t *testing.T) {
 	srv.Fail("SandboxGetFromNameV2", modaltest.Fault{N: 1, Times: -1, Kind: modaltest.Permanent})
 	srv.Fail("SandboxGetFromName", modaltest.Fault{N: 1, Times: -1, Kind: modaltest.Permanent})
 	res := planned(t, map[string]string{"compose.yaml": "services:\n  default:\n    image: python:3.12\n"})
-	_, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("sweep")})
-	var ae *emit.ApplyError
+	_, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Tags: tags("sweep")})
+	var ae *live.ApplyError
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v", err)
 	}
@@ -272,15 +272,15 @@ func TestApplyInterruptLeavesNothingRunning(t *testing.T) {
 	res := planned(t, map[string]string{"compose.yaml": "services:\n  default:\n    image: python:3.12\n"})
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
-	_, err := emit.Apply(ctx, connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{
+	_, err := live.Apply(ctx, connect(t, nil), res.Source, res.Spec, live.ApplyOptions{
 		Replicas: 20, Concurrency: 4, Tags: tags("interrupt"),
-		Progress: func(e emit.Event) {
+		Progress: func(e live.Event) {
 			if e.Step == "create" && e.Done >= 5 {
 				once.Do(cancel) // SIGINT, mid-run
 			}
 		},
 	})
-	var ae *emit.ApplyError
+	var ae *live.ApplyError
 	if !errors.As(err, &ae) || !ae.Interrupted {
 		t.Fatalf("err = %v", err)
 	}
@@ -298,7 +298,7 @@ func TestApplyNoCredentials(t *testing.T) {
 	t.Setenv("MODAL_TOKEN_ID", "")
 	t.Setenv("MODAL_TOKEN_SECRET", "")
 	res := planned(t, map[string]string{"compose.yaml": "services:\n  default:\n    image: python:3.12\n"})
-	_, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{})
+	_, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{})
 	if !errors.Is(err, runtime.ErrNoCredentials) {
 		t.Fatalf("err = %v, want ErrNoCredentials", err)
 	}
@@ -314,7 +314,7 @@ func BenchmarkApplyReplicas(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		out, err := emit.Apply(context.Background(), c, res.Source, res.Spec, emit.ApplyOptions{Replicas: 100, Tags: tags("bench")})
+		out, err := live.Apply(context.Background(), c, res.Source, res.Spec, live.ApplyOptions{Replicas: 100, Tags: tags("bench")})
 		if err != nil || len(out.Sandboxes) != 100 {
 			b.Fatal(err)
 		}
@@ -338,7 +338,7 @@ func TestApplyDockerfileBuild(t *testing.T) {
 		"unused.txt":   "not copied, not uploaded\n",
 	})
 	var log bytes.Buffer
-	out, err := emit.Apply(context.Background(), connect(t, &log), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("df")})
+	out, err := live.Apply(context.Background(), connect(t, &log), res.Source, res.Spec, live.ApplyOptions{Tags: tags("df")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +359,7 @@ func TestApplyDockerfileBuild(t *testing.T) {
 		t.Errorf("the build log did not reach stderr:\n%s", log.String())
 	}
 	// A second apply re-sends nothing.
-	if _, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("df2")}); err != nil {
+	if _, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Tags: tags("df2")}); err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.State().BytesUploaded; got != st.BytesUploaded {
@@ -373,7 +373,7 @@ func TestApplyBuildFailure(t *testing.T) {
 		"Dockerfile": "FROM python:3.12-slim\nRUN echo building\nRUN exit 3\n",
 	})
 	var log bytes.Buffer
-	_, err := emit.Apply(context.Background(), connect(t, &log), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("fail")})
+	_, err := live.Apply(context.Background(), connect(t, &log), res.Source, res.Spec, live.ApplyOptions{Tags: tags("fail")})
 	var be *runtime.BuildError
 	if !errors.As(err, &be) || be.Status != "FAILURE" {
 		t.Fatalf("err = %v, want a *runtime.BuildError", err)
@@ -390,7 +390,7 @@ func TestApplyBuildFailure(t *testing.T) {
 func TestApplyDefaultImage(t *testing.T) {
 	srv := fake(t)
 	res := planned(t, map[string]string{"README": "no compose file, no Dockerfile\n"})
-	out, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Tags: tags("default")})
+	out, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Tags: tags("default")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +407,7 @@ func TestApplyDefaultImage(t *testing.T) {
 
 // TestApplyExamples applies each example of the repository.
 func TestApplyExamples(t *testing.T) {
-	dirs, _ := filepath.Glob("../examples/*")
+	dirs, _ := filepath.Glob("../../examples/*")
 	if len(dirs) == 0 {
 		t.Fatal("no examples")
 	}
@@ -419,7 +419,7 @@ func TestApplyExamples(t *testing.T) {
 			if err != nil || res.Diagnostics.HasErrors() {
 				t.Fatalf("plan: %v %v", err, res.Diagnostics)
 			}
-			out, err := emit.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, emit.ApplyOptions{Replicas: 2, Tags: tags("ex")})
+			out, err := live.Apply(context.Background(), connect(t, nil), res.Source, res.Spec, live.ApplyOptions{Replicas: 2, Tags: tags("ex")})
 			if err != nil {
 				t.Fatal(err)
 			}
