@@ -9,6 +9,7 @@
 #   bench/run.sh               # from anywhere; needs ../shared/corpus
 #   RUNS=31 bench/run.sh       # more runs per file (default 15)
 #   CORPUS=/path bench/run.sh  # another corpus with an INDEX.tsv
+#   MODALC=/tmp/m bench/run.sh # time a prebuilt modalc instead of building one
 #
 # The corpus' INDEX.tsv names the files; the single-service ones are used.
 set -euo pipefail
@@ -39,7 +40,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building..."
-(cd "$root" && go build -o "$work/modalc" ./cmd/modalc && go build -o "$work/baseline" ./bench/baseline)
+(cd "$root" && go build -o "$work/baseline" ./bench/baseline)
+if [[ -n ${MODALC:-} ]]; then
+	cp "$MODALC" "$work/modalc" # a prebuilt binary, for experiments
+else
+	(cd "$root" && go build -o "$work/modalc" ./cmd/modalc)
+fi
 ls -l "$work/modalc" "$work/baseline" | awk '{printf "  %-10s %6.1f MiB\n", $NF, $5/1048576}' | sed "s|$work/||"
 
 mapfile -t files < <(awk -F'\t' 'NR > 1 && $2 == 1 { print $1 }' "$corpus/INDEX.tsv")
@@ -90,17 +96,16 @@ for f in "${files[@]}"; do
 	done
 	printf '%s\t%s\t%s\n' "$(median <"$work/m")" "$(median <"$work/b")" "$f" >>"$work/perfile.tsv"
 done
-sort -t$'\t' -k1,1 -g "$work/perfile.tsv" | awk -F'\t' '
-	{ r = $1 / $2; ratio[NR] = r; m += $1; b += $2; if (r > worst) { worst = r; wf = $3; wm = $1; wb = $2 } }
+awk -F'\t' '
+	{ r = $1 / $2; m += $1; b += $2; if (r > worst) { worst = r; wf = $3; wm = $1; wb = $2 } }
 	END {
-		n = asort(ratio)
-		med = (n % 2) ? ratio[(n + 1) / 2] : (ratio[n / 2] + ratio[n / 2 + 1]) / 2
 		printf "  modalc   mean of medians %7.2f ms\n", m / NR / 1000
 		printf "  baseline mean of medians %7.2f ms\n", b / NR / 1000
 		printf "  ratio of the sums        %7.3f   (target <= 1.15)\n", m / b
-		printf "  median per-file ratio    %7.3f\n", med
 		printf "  worst file               %7.3f   %s (%.2f vs %.2f ms)\n", worst, wf, wm / 1000, wb / 1000
-	}'
+	}' "$work/perfile.tsv"
+awk -F'\t' '{ print $1 / $2 }' "$work/perfile.tsv" | median | awk '{ printf "  median per-file ratio    %7.3f\n", $1 }'
+awk -F'\t' '$1 / $2 > 1.15 { n++ } END { printf "  files over 1.15          %7d of %d\n", n, NR }' "$work/perfile.tsv"
 
 echo
 echo "== (b) peak RSS per file (median of $rss_runs runs)"
@@ -110,7 +115,7 @@ if [[ -n $timebin ]]; then
 		line=""
 		for name in modalc baseline; do
 			cmdline "$name" "$f"
-			kb=$(for ((r = 0; r < rss_runs; r++)); do "$timebin" -f %M "${cmd[@]}" 2>&1 >/dev/null | tail -n 1; done | median)
+			kb=$(for ((r = 0; r < rss_runs; r++)); do { "$timebin" -f %M "${cmd[@]}" 2>&1 >/dev/null || true; } | tail -n 1; done | median)
 			line+="$kb"$'\t'
 		done
 		printf '%s%s\n' "$line" "$f" >>"$work/rss.tsv"
@@ -144,7 +149,7 @@ batch "idle machine:"
 if [[ -n $timebin ]]; then
 	for name in modalc baseline; do
 		cmdline "$name" "${files[@]}"
-		"$timebin" -f "  $name: %U s user + %S s sys CPU, %M KB peak RSS" "${cmd[@]}" 2>&1 >/dev/null | tail -n 1
+		{ "$timebin" -f "  $name: %U s user + %S s sys CPU, %M KB peak RSS" "${cmd[@]}" 2>&1 >/dev/null || true; } | tail -n 1
 	done
 fi
 # Two processes that spin keep both cores busy while the batch runs again.
@@ -171,16 +176,11 @@ f=${files[0]}
 for name in modalc baseline; do
 	cmdline "$name" "$f"
 	for ((r = 0; r < 5; r++)); do
-		GODEBUG=inittrace=1 "${cmd[@]}" 2>&1 >/dev/null | awk -v r="$r" '$1 == "init" { print r "\t" $2 "\t" $5 "\t" $8 }'
-	done >"$work/init-$name.tsv"
-	awk -F'\t' -v name="$name" '
-		{ clock[$2] = clock[$2] " " $3; bytes[$2] = $4; total[$1] += $3 }
-		END {
-			for (p in clock) { n = split(clock[p], v, " "); asort(v); med[p] = v[int((n + 1) / 2)] }
-			n = asort(total, t)
-			printf "  %s: all inits %.2f ms (median run)\n", name, t[int((n + 1) / 2)]
-			cmd = "sort -t\"\t\" -k2,2 -gr | head -n 8"
-			for (p in med) printf "    %s\t%.3f ms\t%s bytes\n", p, med[p], bytes[p] | cmd
-			close(cmd)
-		}' "$work/init-$name.tsv"
+		{ GODEBUG=inittrace=1 "${cmd[@]}" 2>&1 >/dev/null || true; } | awk '$1 == "init" { print $2 "\t" $5 "\t" $8 }' >"$work/init-$name-$r.tsv"
+		awk -F'\t' -v r="$r" '{ t += $2 } END { print t "\t" r }' "$work/init-$name-$r.tsv"
+	done | sort -g >"$work/init-$name.totals"
+	# The run with the median total: its heaviest packages.
+	read -r total r < <(sed -n 3p "$work/init-$name.totals")
+	printf '  %s: all package inits %.2f ms (the median of 5 runs); the heaviest:\n' "$name" "$total"
+	sort -t$'\t' -k2,2 -gr "$work/init-$name-$r.tsv" | head -n 6 | awk -F'\t' '{ printf "    %7.3f ms %9d bytes  %s\n", $2, $3, $1 }'
 done

@@ -146,17 +146,6 @@ func FuzzLoad(f *testing.F) {
 			t.Skip("names a device file")
 		}
 		dir := t.TempDir()
-		if d := os.Getenv("FUZZ_TRACE"); d != "" {
-			tf := filepath.Join(d, strconv.Itoa(os.Getpid()))
-			os.WriteFile(tf, data, 0o644)
-			start := time.Now()
-			defer func() {
-				if time.Since(start) > time.Second {
-					os.WriteFile(tf+"-slow-"+strconv.FormatInt(time.Now().UnixNano(), 10), data, 0o644)
-				}
-				os.Remove(tf)
-			}()
-		}
 		file := filepath.Join(dir, "compose.yaml")
 		if err := os.WriteFile(file, data, 0o644); err != nil {
 			t.Fatal(err)
