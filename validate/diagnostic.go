@@ -89,6 +89,27 @@ type Severities struct {
 	Strict   bool
 }
 
+// Check refuses overrides that name no code, and any that would drop or
+// lower an error: an error means Modal would refuse the sandbox, or that
+// it would not do what the file says, so the pipeline cannot go past it.
+func (s Severities) Check() error {
+	codes := make([]Code, 0, len(s.Override))
+	for c := range s.Override {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		r, ok := Lookup(code)
+		if !ok {
+			return fmt.Errorf("unknown diagnostic code %q (modalc explain lists them)", code)
+		}
+		if r.Severity == SevError && s.Override[code] != SevError {
+			return fmt.Errorf("%s (%s) is an error and cannot be ignored: Modal would refuse the sandbox, or it would not do what the file says", code, r.Title)
+		}
+	}
+	return nil
+}
+
 // Apply returns ds with the overrides applied, sorted.
 func (s Severities) Apply(ds Diagnostics) Diagnostics {
 	out := make(Diagnostics, 0, len(ds))

@@ -1,219 +1,91 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
-	"os/user"
-	"sync"
+	"path/filepath"
 	"syscall"
-	"time"
 
-	"github.com/modalc/modalc"
-	"github.com/modalc/modalc/emit/live"
-	"github.com/modalc/modalc/runtime"
+	"github.com/modalc/modalc/internal/cli"
 	"github.com/spf13/cobra"
 )
 
+// applyBinary is the program `modalc apply` runs, as git runs git-NAME and
+// kubectl its plugins: the Modal SDK lives there, so that plan starts fast.
+const applyBinary = "modalc-apply"
+
 func newApplyCmd() *cobra.Command {
-	var (
-		f           diagFlags
-		replicas    int
-		concurrency int
-		task        string
-		sample      string
-	)
-	cmd := &cobra.Command{
+	return &cobra.Command{
 		Use:   "apply [PATH]",
 		Short: "Plan a compose file or Dockerfile, then create the sandbox(es) on Modal",
-		Long: `apply runs the same pipeline as plan on PATH (default: the current directory) and
-stops before any Modal call if there is an error. Then it gets or creates the app
-inspect_modal_sandbox, builds the image once, looks up the secrets, and creates the
-sandbox(es) with the plan's parameters and the ownership tags in the create request.
-
-It prints a JSON result on stdout (app, image id, and per sandbox its id, name and
-tunnel URLs) and progress on stderr. On a failed create, SIGINT or SIGTERM it
-terminates every sandbox this run created, verifies each stopped, and exits non-zero
-(130 on an interrupt).
-
-Credentials come from the Modal SDK's usual sources: MODAL_TOKEN_ID and
-MODAL_TOKEN_SECRET, or ~/.modal.toml (MODAL_PROFILE). Unlike plan, apply interpolates
-${NAME} from the process environment.`,
-		Example: `  modalc apply compose.yaml
-  modalc apply --replicas 20 --task gpqa --sample 7 .`,
-		Args: cobra.MaximumNArgs(1),
+		Long: `apply runs the same pipeline as plan on PATH, stops before any Modal call if there is
+an error, then creates the sandbox(es). It is the program modalc-apply, found beside
+modalc or on PATH (go install github.com/modalc/modalc/cmd/... installs both);
+run 'modalc apply --help' for its flags.`,
+		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if replicas < 1 {
-				return &exitError{exitUsage, fmt.Sprintf("--replicas must be at least 1, not %d", replicas)}
-			}
-			opts, err := f.options()
+			bin, err := findApply()
 			if err != nil {
-				return err
+				return &cli.ExitError{Code: cli.ExitUsage, Msg: err.Error()}
 			}
-			opts.Env = environ()
-			path := "."
-			if len(args) == 1 {
-				path = args[0]
-			}
-			stderr := cmd.ErrOrStderr()
-			res, err := modalc.Plan(cmd.Context(), path, opts)
-			if err != nil {
-				return &exitError{exitUsage, ioMessage(path, err)}
-			}
-			render(stderr, f.format, res.Diagnostics)
-			if res.Diagnostics.HasErrors() {
-				return &exitError{code: exitDiags}
-			}
-
-			if n := runtime.ReferenceNameLen(task, sample); n > runtime.MaxNameLen {
-				fmt.Fprintf(stderr, "warning: inspect_sandboxes would name these sandboxes with %d characters, which Modal refuses (over %d); modalc shortens them\n", n, runtime.MaxNameLen)
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			prog := newProgress(stderr)
-			client, err := runtime.Connect(runtime.Options{
-				Logger:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-				BuildLog: prog.buildLog(),
-			})
-			if err != nil {
-				return &exitError{exitDiags, err.Error()}
-			}
-			defer client.Close()
-			out, err := live.Apply(ctx, client, res.Source, res.Spec, live.ApplyOptions{
-				Replicas: replicas, Concurrency: concurrency, Task: task, Sample: sample,
-				Tags:     runtime.OwnershipTags(runID(), userName(), hostName()),
-				Progress: prog.event,
-			})
-			prog.done()
-			if err != nil {
-				var ae *live.ApplyError
-				if errors.As(err, &ae) && ae.Interrupted {
-					return &exitError{exitInterrupt, err.Error()}
-				}
-				if errors.Is(err, runtime.ErrNoCredentials) {
-					return &exitError{exitDiags, runtime.ErrNoCredentials.Error()}
-				}
-				return &exitError{exitDiags, "apply failed: " + err.Error()}
-			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(out)
+			return runApply(bin, args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	f.register(cmd)
-	fl := cmd.Flags()
-	fl.IntVar(&replicas, "replicas", 1, "number of sandboxes to create, concurrently, over one image build")
-	fl.IntVar(&concurrency, "concurrency", 16, "creates in flight at once")
-	fl.StringVar(&task, "task", "", "Inspect task name, for the sandbox name inspect-{task}-{sample}-{hex}")
-	fl.StringVar(&sample, "sample", "", "Inspect sample id, for the sandbox name")
-	return cmd
 }
 
-// environ is the process environment as a map: apply interpolates with it.
-func environ() map[string]string {
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		for i := 0; i < len(kv); i++ {
-			if kv[i] == '=' {
-				env[kv[:i]] = kv[i+1:]
-				break
+// findApply looks for modalc-apply beside this program, then on PATH.
+func findApply() (string, error) {
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), applyBinary)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(applyBinary); err == nil {
+		return p, nil
+	}
+	return "", errors.New("modalc apply needs the modalc-apply program, beside modalc or on PATH: " +
+		"go install github.com/modalc/modalc/cmd/... (from a checkout: go run ./cmd/modalc-apply)")
+}
+
+// runApply runs modalc-apply with args and the same streams, passes it
+// SIGINT and SIGTERM (it cleans up, then exits 130), and exits as it does.
+func runApply(bin string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c := exec.Command(bin, args...)
+	c.Stdin, c.Stdout, c.Stderr = stdin, stdout, stderr
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := c.Start(); err != nil {
+		return &cli.ExitError{Code: cli.ExitUsage, Msg: fmt.Sprintf("%s: %v", bin, err)}
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				c.Process.Signal(s)
+			case <-done:
+				return
 			}
 		}
-	}
-	return env
-}
-
-func runID() string {
-	return time.Now().UTC().Format("20060102t150405") + "-" + runtime.RandomHex(3)
-}
-
-func userName() string {
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return os.Getenv("USER")
-}
-
-func hostName() string {
-	h, _ := os.Hostname()
-	return h
-}
-
-// progress renders apply's events on stderr: one live line on a terminal,
-// plain lines when piped. Build log lines pass through as they arrive.
-type progress struct {
-	mu   sync.Mutex // events come from concurrent creates and the build stream
-	w    io.Writer
-	live bool
-	last string
-}
-
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.live = true
+	}()
+	err := c.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitCode()
+		if code < 0 { // killed by a signal it did not handle
+			code = cli.ExitInterrupt
 		}
+		return &cli.ExitError{Code: code}
 	}
-	return p
+	if err != nil {
+		return &cli.ExitError{Code: cli.ExitUsage, Msg: err.Error()}
+	}
+	return nil
 }
-
-func (p *progress) line(s string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.live {
-		fmt.Fprintf(p.w, "\r\033[K%s", s)
-		p.last = s
-		return
-	}
-	fmt.Fprintln(p.w, s)
-}
-
-func (p *progress) event(e live.Event) {
-	switch e.Step {
-	case "app":
-		p.line("app " + e.Msg)
-	case "image":
-		p.line("image: building (" + e.Msg + ")")
-	case "create":
-		p.line(fmt.Sprintf("sandboxes: %d/%d created", e.Done, e.Total))
-	case "cleanup":
-		if e.Done == 0 {
-			p.line(fmt.Sprintf("cleaning up: terminating %d sandbox(es)", e.Total))
-		} else {
-			p.line(fmt.Sprintf("cleaning up: %d/%d terminated and verified stopped", e.Done, e.Total))
-		}
-	}
-}
-
-// buildLog passes build log lines through, above the live line.
-func (p *progress) buildLog() io.Writer { return writerFunc(p.writeLog) }
-
-func (p *progress) writeLog(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.live && p.last != "" {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
-	n, err := p.w.Write(b)
-	if p.live && p.last != "" {
-		fmt.Fprint(p.w, p.last)
-	}
-	return n, err
-}
-
-func (p *progress) done() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.live && p.last != "" {
-		fmt.Fprintln(p.w)
-	}
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/modalc/modalc/internal/cli"
 	"strings"
 
 	"github.com/modalc/modalc/validate"
@@ -23,7 +24,7 @@ func newExplainCmd() *cobra.Command {
 			}
 			r, ok := validate.Lookup(validate.Code(strings.ToUpper(args[0])))
 			if !ok {
-				return &exitError{exitUsage, fmt.Sprintf("unknown diagnostic code %q (modalc explain lists them)", args[0])}
+				return &cli.ExitError{Code: cli.ExitUsage, Msg: fmt.Sprintf("unknown diagnostic code %q (modalc explain lists them)", args[0])}
 			}
 			fmt.Fprintf(out, "%s (%s): %s\n\n%s\n", r.Code, r.Severity, r.Title, r.Explain)
 			return nil

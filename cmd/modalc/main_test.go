@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/modalc/modalc/internal/applycmd"
 	"github.com/modalc/modalc/internal/golden"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -14,6 +15,8 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"modalc": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		// modalc apply runs it, found on PATH as a user's install has it.
+		"modalc-apply": func() { os.Exit(applycmd.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
