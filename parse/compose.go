@@ -202,7 +202,18 @@ func (s *Source) readEnvFiles(service string, files []types.EnvFile, lookup func
 			e = single
 		}
 		ef := EnvFile{Path: s.display(f.Path), Span: e.Value, Required: bool(f.Required), Values: map[string]string{}}
-		data, err := os.ReadFile(f.Path)
+		if fi, err := os.Stat(f.Path); err == nil && !fi.Mode().IsRegular() {
+			// A device or a pipe (/dev/zero, /dev/stdin) would be read
+			// forever, or block.
+			return nil, &Error{Kind: ErrEnvFile, Span: e.Value, Path: path,
+				Msg: fmt.Sprintf("env_file %s is not a regular file", ef.Path), Hint: "name a file of KEY=value lines"}
+		}
+		data, err := readLimited(f.Path)
+		var tooLarge *Error
+		if errors.As(err, &tooLarge) {
+			tooLarge.Span, tooLarge.Path = e.Value, path
+			return nil, tooLarge
+		}
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && !ef.Required {
 				ef.Missing = true
@@ -516,4 +527,23 @@ func lastSegment(path string) string {
 		return path[i+1:]
 	}
 	return path
+}
+
+// readLimited reads a file of at most MaxFileSize bytes; a larger one is
+// an *Error of kind ErrTooLarge.
+func readLimited(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, &Error{Kind: ErrTooLarge, Span: Span{File: name},
+			Msg: fmt.Sprintf("file is over %s; modalc reads input files of at most that", humanBytes(MaxFileSize))}
+	}
+	return data, nil
 }

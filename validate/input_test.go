@@ -30,3 +30,18 @@ func TestFileTooLarge(t *testing.T) {
 		t.Errorf("got %v; want error[MC005] at %s saying the limit", d, file)
 	}
 }
+
+// TestEnvFileDevice: an env_file that is a device is refused at once, not
+// read forever.
+func TestEnvFileDevice(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero here")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  a:\n    image: x\n    env_file: /dev/zero\n"), 0o644)
+	_, err := parse.Load(context.Background(), dir)
+	ds, ok := FromError(err)
+	if !ok || len(ds) != 1 || ds[0].Code != "MC008" || ds[0].Span.Start.Line != 4 {
+		t.Fatalf("Load = %v; want MC008 at line 4", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/modalc/modalc/parse"
@@ -242,8 +243,19 @@ func (c *Checker) nonStrings(path string, children bool, what string) {
 		if n.Kind == yaml.ScalarNode && n.Style == 0 {
 			switch n.ShortTag() {
 			case "!!int", "!!float", "!!bool":
-				c.ReportAt(p, true, "%s rejects the unquoted %s %s: it wants a string", ref, what, n.Value).
-					Hintf("quote it: %q", n.Value)
+				d := c.ReportAt(p, true, "%s rejects the unquoted %s %s: it wants a string", ref, what, n.Value)
+				if b, err := strconv.ParseInt(n.Value, 10, 64); err == nil && strings.Contains(what, "mem") {
+					// A bare number is bytes to compose and MiB to the
+					// reference: a unit makes both read the same. Under 1
+					// MiB it surely meant MiB (MC203 says so).
+					mib := b
+					if b >= 1<<20 {
+						mib = b >> 20
+					}
+					d.Hintf("write it as a quoted string with a unit, which both read alike: \"%dm\"", mib)
+				} else {
+					d.Hintf("quote it: %q", n.Value)
+				}
 			}
 		}
 	}

@@ -26,7 +26,7 @@ var ruleEncoding = &Rule{
 
 var ruleTooLarge = &Rule{
 	Code: "MC005", Severity: SevError, Title: "file too large",
-	Explain: "modalc reads input files of at most 8 MiB. A larger file is not a hand-written compose file or Dockerfile.",
+	Explain: "modalc reads input files (compose files, env files, Dockerfiles) of at most 8 MiB, and compose files of at most 100 levels of nesting, 10,000 keys in one mapping and 100,000 YAML nodes: past those, compose-go and its YAML parser take minutes (a 3-line file can stall them). A hand-written compose file is far inside these limits.",
 }
 
 var ruleStructure = &Rule{
