@@ -62,10 +62,7 @@ func startBuild(t *testing.T, opts ...modaltest.Option) *buildHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	for _, kv := range srv.Env(t.TempDir()) {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	srv.Setenv(t)
 	log := &syncBuffer{}
 	c, err := Connect(Options{BuildLog: log})
 	if err != nil {

@@ -31,10 +31,7 @@ func fake(t testing.TB, opts ...modaltest.Option) *modaltest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	for _, kv := range srv.Env(t.TempDir()) {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	srv.Setenv(t)
 	old := runtime.Backoff
 	runtime.Backoff = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
 	t.Cleanup(func() { runtime.Backoff = old })

@@ -51,10 +51,7 @@ func start(t *testing.T, opts ...modaltest.Option) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	for _, kv := range srv.Env(t.TempDir()) {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	srv.Setenv(t)
 	h := &harness{srv: srv}
 	client, err := modal.NewClientWithOptions(&modal.ClientParams{
 		TokenID:     "ak-test",

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	pb "github.com/modal-labs/modal-client/go/proto/modal_proto"
@@ -239,6 +241,16 @@ func (s *Server) URL() string { return s.url }
 // control plane's port; the SDK dials it in plaintext because the server URL
 // is on loopback.
 func (s *Server) routerURL() string { return "https://" + s.lis.Addr().String() }
+
+// Setenv points the SDK of the test t at this server: it sets Env (with
+// a temporary directory of t's) through t.Setenv, which restores the
+// environment when t ends.
+func (s *Server) Setenv(t testing.TB) {
+	for _, kv := range s.Env(t.TempDir()) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
 
 // Env returns the environment, as KEY=VALUE entries, under which the SDK
 // talks to this server and nothing else: MODAL_SERVER_URL, dummy
