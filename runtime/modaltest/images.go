@@ -365,14 +365,8 @@ func (c *controlPlane) ImageJoinStreaming(req *pb.ImageJoinStreamingRequest, str
 				Eof:     true,
 			}.Build())
 		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return nil
-		case <-stream.Context().Done():
-			return stream.Context().Err()
-		case <-s.closed:
-			return status.Error(codes.Unavailable, "server closed")
+		if timedOut, err := s.await(stream.Context(), changed, deadline.C); err != nil || timedOut {
+			return err
 		}
 	}
 }

@@ -124,12 +124,8 @@ func (s *Server) streamPipe(ctx context.Context, p *pipe, off uint64, send func(
 		if closed {
 			return nil
 		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return status.FromContextError(ctx.Err()).Err()
-		case <-s.closed:
-			return status.Error(codes.Unavailable, "server closed")
+		if _, err := s.await(ctx, changed, nil); err != nil {
+			return err
 		}
 	}
 }

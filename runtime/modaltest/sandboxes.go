@@ -376,13 +376,8 @@ func (c *controlPlane) wait(ctx context.Context, req *pb.SandboxWaitRequest, v2 
 	if timeout := time.Duration(float64(req.GetTimeout()) * float64(time.Second)); timeout > 0 {
 		t := time.NewTimer(timeout)
 		defer t.Stop()
-		select {
-		case <-sb.done:
-		case <-t.C:
-		case <-ctx.Done():
-			return nil, status.FromContextError(ctx.Err()).Err()
-		case <-s.closed:
-			return nil, status.Error(codes.Unavailable, "server closed")
+		if _, err := s.await(ctx, sb.done, t.C); err != nil {
+			return nil, err
 		}
 	}
 	s.mu.Lock()
@@ -686,14 +681,8 @@ func (c *controlPlane) SandboxGetLogs(req *pb.SandboxGetLogsRequest, stream grpc
 		if closed {
 			return stream.Send(pb.TaskLogsBatch_builder{SandboxId: sb.id, EntryId: strconv.FormatUint(off, 10), Eof: true}.Build())
 		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return nil
-		case <-stream.Context().Done():
-			return stream.Context().Err()
-		case <-s.closed:
-			return status.Error(codes.Unavailable, "server closed")
+		if timedOut, err := s.await(stream.Context(), changed, deadline.C); err != nil || timedOut {
+			return err
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -387,6 +389,23 @@ func (s *Server) delay(ctx context.Context, d time.Duration) error {
 }
 
 var errClosed = errors.New("modaltest: server closed")
+
+// await blocks a long poll or a stream until changed is closed (it
+// returns false, nil), the deadline passes (nil deadline: never; it returns
+// true, nil), the call's ctx ends, or the server closes: those two are the
+// status errors a client would see.
+func (s *Server) await(ctx context.Context, changed <-chan struct{}, deadline <-chan time.Time) (timedOut bool, err error) {
+	select {
+	case <-changed:
+		return false, nil
+	case <-deadline:
+		return true, nil
+	case <-ctx.Done():
+		return false, status.FromContextError(ctx.Err()).Err()
+	case <-s.closed:
+		return false, status.Error(codes.Unavailable, "server closed")
+	}
+}
 
 func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	rule, latency := s.admit(info.FullMethod)
