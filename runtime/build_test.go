@@ -57,12 +57,7 @@ type buildHarness struct {
 
 func startBuild(t *testing.T, opts ...modaltest.Option) *buildHarness {
 	t.Helper()
-	srv, err := modaltest.NewServer(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	srv.Setenv(t)
+	srv := modaltest.Start(t, opts...)
 	log := &syncBuffer{}
 	c, err := Connect(Options{BuildLog: log})
 	if err != nil {

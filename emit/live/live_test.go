@@ -26,12 +26,7 @@ var _ = golden.Update
 // retry policy.
 func fake(t testing.TB, opts ...modaltest.Option) *modaltest.Server {
 	t.Helper()
-	srv, err := modaltest.NewServer(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	srv.Setenv(t)
+	srv := modaltest.Start(t, opts...)
 	old := runtime.Backoff
 	runtime.Backoff = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
 	t.Cleanup(func() { runtime.Backoff = old })

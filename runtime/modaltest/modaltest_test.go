@@ -46,12 +46,7 @@ type harness struct {
 
 func start(t *testing.T, opts ...modaltest.Option) *harness {
 	t.Helper()
-	srv, err := modaltest.NewServer(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	srv.Setenv(t)
+	srv := modaltest.Start(t, opts...)
 	h := &harness{srv: srv}
 	client, err := modal.NewClientWithOptions(&modal.ClientParams{
 		TokenID:     "ak-test",

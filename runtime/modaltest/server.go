@@ -244,6 +244,19 @@ func (s *Server) URL() string { return s.url }
 // is on loopback.
 func (s *Server) routerURL() string { return "https://" + s.lis.Addr().String() }
 
+// Start starts a server for the test t, points t's SDK at it (Setenv) and
+// closes it when t ends: what most tests want.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.Setenv(t)
+	return s
+}
+
 // Setenv points the SDK of the test t at this server: it sets Env (with
 // a temporary directory of t's) through t.Setenv, which restores the
 // environment when t ends.
