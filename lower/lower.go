@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"sort"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -93,7 +92,7 @@ func Lower(src *parse.Source, opts ...Option) (*Spec, error) {
 	}
 
 	sb := &spec.Sandbox
-	sb.Command = Command(src, name, svc)
+	sb.Command = Command(svc)
 	sb.Workdir = svc.WorkingDir
 	lowerEnv(src, name, svc, sb)
 
@@ -138,7 +137,7 @@ func Lower(src *parse.Source, opts ...Option) (*Spec, error) {
 // Command is the sandbox argv: entrypoint then command, as compose runs
 // them (compose-go has already split strings as POSIX shell words). An
 // empty string for both means none: the image's own.
-func Command(src *parse.Source, name string, svc types.ServiceConfig) []string {
+func Command(svc types.ServiceConfig) []string {
 	var argv []string
 	argv = append(argv, svc.Entrypoint...)
 	argv = append(argv, svc.Command...)
@@ -207,16 +206,6 @@ func rawEnvValue(ix *parse.Index, service, k string) (string, bool) {
 // (not just escaped dollars).
 func interpolates(raw string) bool {
 	return strings.Contains(strings.ReplaceAll(raw, "$$", ""), "$")
-}
-
-// SortedKeys returns m's keys in order.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // setManifest copies the build context manifest's summary into the image.

@@ -45,3 +45,23 @@ func TestEnvFileDevice(t *testing.T) {
 		t.Fatalf("Load = %v; want MC008 at line 4", err)
 	}
 }
+
+// TestSeveritiesCheck: warnings and infos may be dropped or promoted;
+// an error may be neither dropped nor lowered, and an unknown code is refused.
+func TestSeveritiesCheck(t *testing.T) {
+	for _, tc := range []struct {
+		override map[Code]Severity
+		wantErr  string
+	}{
+		{map[Code]Severity{"MC302": 0, "MC303": 0, "MC501": SevError}, ""},
+		{map[Code]Severity{"MC201": SevError}, ""},
+		{map[Code]Severity{"MC201": 0}, "MC201 (not exactly one service) is an error and cannot be ignored"},
+		{map[Code]Severity{"MC110": SevWarning}, "MC110 (port in two lists) is an error"},
+		{map[Code]Severity{"MC999": 0}, `unknown diagnostic code "MC999"`},
+	} {
+		err := Severities{Override: tc.override}.Check()
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("Check(%v) = %v, want %q", tc.override, err, tc.wantErr)
+		}
+	}
+}

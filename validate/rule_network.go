@@ -36,14 +36,11 @@ var ruleCIDREmpty = &Rule{
 // blocked returns the effective block_network and the attribute it comes from.
 func (c *Checker) blocked() (bool, string) {
 	x := c.XModalDecoded()
-	for _, s := range c.Services() {
-		if x.BlockNetwork != nil {
-			return *x.BlockNetwork, "x-modal.block_network"
-		}
-		return lower.BlockNetwork(s.Config.NetworkMode, x), s.Path("network_mode")
-	}
 	if x.BlockNetwork != nil {
 		return *x.BlockNetwork, "x-modal.block_network"
+	}
+	if svcs := c.Services(); len(svcs) > 0 {
+		return lower.BlockNetwork(svcs[0].Config.NetworkMode, x), svcs[0].Path("network_mode")
 	}
 	return false, ""
 }

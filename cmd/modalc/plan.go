@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/modalc/modalc"
 	"github.com/modalc/modalc/emit"
 	"github.com/modalc/modalc/internal/cli"
-	"github.com/modalc/modalc/lower"
 	"github.com/spf13/cobra"
 )
 
@@ -42,12 +40,6 @@ Exit status: 0 no errors, 1 errors (warnings too with --strict), 2 usage or I/O 
 			var plans []emit.Plan
 			failed, ioFailed := false, false
 			for i, r := range results {
-				if errors.Is(errs[i], lower.ErrNotLowerable) {
-					// --ignore dropped an error that the pipeline cannot go past.
-					fmt.Fprintf(stderr, "modalc: %s: %s\n", args[i], notPlanned)
-					failed = true
-					continue
-				}
 				if errs[i] != nil {
 					fmt.Fprintf(stderr, "modalc: %s\n", cli.IOMessage(args[i], errs[i]))
 					ioFailed = true
@@ -55,13 +47,6 @@ Exit status: 0 no errors, 1 errors (warnings too with --strict), 2 usage or I/O 
 				}
 				cli.Render(stderr, f.Format, r.Diagnostics)
 				if r.Diagnostics.HasErrors() {
-					failed = true
-					continue
-				}
-				if r.Plan == nil {
-					// An input error (the file could not be read) was
-					// dropped with --ignore: there is nothing to plan.
-					fmt.Fprintf(stderr, "modalc: %s: %s\n", args[i], notPlanned)
 					failed = true
 					continue
 				}
@@ -89,6 +74,3 @@ Exit status: 0 no errors, 1 errors (warnings too with --strict), 2 usage or I/O 
 	cmd.Flags().BoolVar(&listContext, "context", false, "print the files each Dockerfile build uploads (size in bytes, path), one per line, instead of the plan")
 	return cmd
 }
-
-// notPlanned explains an input with no plan and no error left to show.
-const notPlanned = "cannot be planned: an error dropped with --ignore stops it"
