@@ -217,13 +217,11 @@ func mergedKeys(v *yaml.Node, depth int) []string {
 
 var ruleCompatTypes = &Rule{
 	Code: "MC508", Severity: SevWarning, Title: "compat: value type the reference parser rejects",
-	Explain: "inspect_ai's compose parser wants strings where compose also takes numbers and booleans: environment values, command and entrypoint items, and the cpus and memory of deploy.resources, mem_limit and mem_reservation. An unquoted 1, true or 0.5 there fails its validation (\"Input should be a valid string\"). Quote the value.",
+	Explain: "inspect_ai's compose parser wants strings where compose also takes numbers and booleans: environment values, and the cpus and memory of deploy.resources, mem_limit and mem_reservation. An unquoted 1, true or 0.5 there fails its validation (\"Input should be a valid string\"). Quote the value. (Unquoted command and entrypoint items are refused by compose itself, as MC006.)",
 	Check: func(c *Checker) {
 		for _, svc := range c.mappingKeys("services") {
 			base := "services." + svc
 			c.nonStrings(base+".environment", true, "environment value")
-			c.nonStrings(base+".command", true, "command item")
-			c.nonStrings(base+".entrypoint", true, "entrypoint item")
 			for _, p := range []string{"mem_limit", "mem_reservation", "deploy.resources.limits.cpus", "deploy.resources.limits.memory",
 				"deploy.resources.reservations.cpus", "deploy.resources.reservations.memory"} {
 				c.nonStrings(base+"."+p, false, p)
