@@ -156,11 +156,7 @@ func (c *Client) BuildDockerfile(ctx context.Context, b DockerfileBuild) (imageI
 	if err != nil {
 		return "", err
 	}
-	raw, err := c.Raw()
-	if err != nil {
-		return "", err
-	}
-	version, err := imageBuilderVersion(ctx, raw)
+	raw, version, err := c.builder(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -186,6 +182,20 @@ func (c *Client) BuildDockerfile(ctx context.Context, b DockerfileBuild) (imageI
 	}.Build())
 }
 
+// builder returns the raw client and the workspace's image-builder version,
+// which every raw image build needs.
+func (c *Client) builder(ctx context.Context) (pb.ModalClientClient, string, error) {
+	raw, err := c.Raw()
+	if err != nil {
+		return nil, "", err
+	}
+	version, err := imageBuilderVersion(ctx, raw)
+	if err != nil {
+		return nil, "", err
+	}
+	return raw, version, nil
+}
+
 // BuildDefault builds Modal's default image: Modal's debian_slim recipe for
 // the workspace's image-builder version, with Python `python` (e.g. "3.12";
 // "" means 3.12). See debianSlim for the recipe and how closely it follows
@@ -194,11 +204,7 @@ func (c *Client) BuildDefault(ctx context.Context, appID, python string) (imageI
 	if appID == "" {
 		return "", errors.New("runtime: BuildDefault: no app ID")
 	}
-	raw, err := c.Raw()
-	if err != nil {
-		return "", err
-	}
-	version, err := imageBuilderVersion(ctx, raw)
+	raw, version, err := c.builder(ctx)
 	if err != nil {
 		return "", err
 	}
