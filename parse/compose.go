@@ -130,13 +130,12 @@ func loadCompose(ctx context.Context, src *Source, abs string, c *config) error 
 		return src.composeError(err, filepath.Join(src.Dir, ".env"))
 	}
 	dotenvVars = map[string]string(opts.Environment)
-	src.Dotenv = dotenvVars
 	for _, f := range opts.EnvFiles {
 		if b, err := os.ReadFile(f); err == nil {
 			src.Files[src.display(f)] = b
 		}
 	}
-	src.Vars = scanVars(src.Index, dotenvVars)
+	src.Vars = scanVars(src.Index)
 
 	project, err := opts.LoadProject(ctx)
 	if err != nil {
@@ -315,7 +314,7 @@ var varPattern = regexp.MustCompile(`\$\$|\$\{[^}]*\}?|\$[A-Za-z_][A-Za-z0-9_]*`
 // scanVars finds every interpolation in the compose file's scalars (keys
 // included: compose interpolates values only, but a key with a $ is worth
 // no less a look), in file order.
-func scanVars(ix *Index, dotenvVars map[string]string) []VarRef {
+func scanVars(ix *Index) []VarRef {
 	var refs []VarRef
 	ix.Paths(func(path string, e Entry) {
 		n := e.Node
@@ -329,7 +328,6 @@ func scanVars(ix *Index, dotenvVars map[string]string) []VarRef {
 				r.Escaped = true
 			} else {
 				r.Name = varName(text)
-				_, r.Dotenv = dotenvVars[r.Name]
 			}
 			refs = append(refs, r)
 		}

@@ -26,7 +26,6 @@ type Source struct {
 	Vars        []VarRef                      // every ${VAR} and $$ in the compose file, in file order
 	EnvFiles    map[string][]EnvFile          // service name → its env_file entries, read
 	Builds      map[string]*Build             // service name → its build, resolved
-	Dotenv      map[string]string             // the project .env: names → values (values never printed)
 
 	// Build is the image build of a Dockerfile input, or of the compose
 	// service's build (the same pointer as Builds[service]).
@@ -39,7 +38,6 @@ type VarRef struct {
 	Text    string // as written: "${NAME:-x}", "$NAME" or "$$"
 	Span    Span
 	Path    string // attribute path of the scalar holding it
-	Dotenv  bool   // the project's .env sets it
 	Escaped bool   // "$$", an escaped dollar
 }
 
